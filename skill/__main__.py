@@ -1,0 +1,5 @@
+"""``python -m skill``: see ``skill.cli``."""
+
+from skill.cli import main
+
+raise SystemExit(main())
