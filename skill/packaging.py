@@ -39,6 +39,7 @@ RUNTIME_EXTRAS = ("dynamodb",)
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Modules of the skill package that only the web service or the build use.
 NOT_ON_LAMBDA = frozenset({"server.py", "verification.py", "packaging.py"})
+SKILL_SUFFIXES = frozenset({".py", ".json", ".typed"})
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 # Amazon Linux 2 (the python3.11 runtime) has glibc 2.26.
 TARGET_GLIBC = (2, 26)
@@ -190,7 +191,12 @@ def _skill_files(repo: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(repo)
-        if not path.is_file() or "__pycache__" in rel.parts or "tests" in rel.parts or path.suffix == ".pyc":
+        # Code and data only: stray files in a working tree (databases, editor backups) stay out.
+        if (
+            not path.is_file()
+            or path.suffix not in SKILL_SUFFIXES
+            or {"__pycache__", "tests"} & set(rel.parts)
+        ):
             continue
         if rel.parent == Path("skill") and rel.name in NOT_ON_LAMBDA:
             continue
@@ -275,11 +281,10 @@ def build_skill_package(
         warnings.append(
             f"no endpoint in skill.json: set {ENV_LAMBDA_ARN} to the FunctionArn output and rebuild"
         )
-    for url in (privacy_url, terms_url):
-        if url in (PLACEHOLDER_PRIVACY_URL, PLACEHOLDER_TERMS_URL):
-            warnings.append(
-                f"placeholder URL {url}: set {ENV_PRIVACY_URL} and {ENV_TERMS_URL} before submitting"
-            )
+    if {privacy_url, terms_url} & {PLACEHOLDER_PRIVACY_URL, PLACEHOLDER_TERMS_URL}:
+        warnings.append(
+            f"placeholder privacy/terms URLs: set {ENV_PRIVACY_URL} and {ENV_TERMS_URL} before submitting"
+        )
 
     if target.exists():
         shutil.rmtree(target)
