@@ -1,0 +1,79 @@
+"""The rule module's inputs and outputs (DESIGN.md, "Rule module contract")."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Reply(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+class Urgency(IntEnum):
+    """Ordered so that ``max()`` picks the most urgent level."""
+
+    SELF_CARE = 0
+    ROUTINE = 1
+    SOON = 2
+    URGENT = 3
+    EMERGENCY = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Pattern(StrEnum):
+    NEUROGENIC = "neurogenic"
+    VASCULAR = "vascular"
+    UNCLEAR = "unclear"
+    NONE = "none"
+
+
+# Strict so that true/"10" are not silently read as minutes; NaN and infinity are not walking times.
+Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+UNLIMITED = "unlimited"
+
+RED_FLAGS: tuple[str, ...] = ("saddle_numbness", "bladder_bowel", "legs_give_way", "worsening_weakness")
+
+
+class Answers(BaseModel):
+    """What the user said. Every field is optional: missing (or null) means "not asked"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    saddle_numbness: Reply | None = None
+    bladder_bowel: Reply | None = None
+    legs_give_way: Reply | None = None
+    worsening_weakness: Reply | None = None
+    walk_minutes: Minutes | Literal["unlimited"] | None = None
+    bend_relief: Reply | None = None
+    stand_relief: Reply | None = None
+    lean_easier: Reply | None = None
+    distance_shorter: Reply | None = None
+    foot_weakness: Reply | None = None
+    treatment_not_helping: Reply | None = None
+
+    def unanswered(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is None]
+
+    @property
+    def walk_limited(self) -> bool:
+        """A finite walking time was given (zero included: "I can't walk at all")."""
+        return self.walk_minutes is not None and self.walk_minutes != UNLIMITED
+
+
+class Assessment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    urgency: Literal["emergency", "urgent", "soon", "routine", "self_care"]
+    pattern: Literal["neurogenic", "vascular", "unclear", "none"]
+    reasons: list[str]
+    speech: str
+    clinician_summary: list[str]
+    unanswered: list[str]
