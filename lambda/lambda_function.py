@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 from ask_sdk_model.request_envelope import RequestEnvelope
 
@@ -43,7 +44,11 @@ def _open_store() -> DiaryStore | None:
         # Imported here: boto3 is loaded only when DynamoDB is configured.
         from skill.persistence import open_store
 
-        store: DiaryStore = open_store(f"dynamodb://{table}?region={region}")
+        spec = f"dynamodb://{quote(table, safe='')}?region={quote(region, safe='')}"
+        retention = os.environ.get("DIARY_RETENTION_DAYS", "").strip()
+        if retention:
+            spec += f"&ttl_days={quote(retention, safe='')}"
+        store: DiaryStore = open_store(spec)
         return store
     except Exception as exc:
         # The check still works without the diary; the message holds configuration, not user data.
