@@ -1,0 +1,90 @@
+"""Shared storage fixtures: a real DynamoDB-compatible server on loopback, and a test clock.
+
+The server is moto's server mode over HTTP (nothing in-process is patched): the store
+talks to it exactly as it talks to DynamoDB. It is started once per test session on a
+free loopback port and stopped at the end. Credentials are dummies set in the environment
+for the session only; the shared AWS config files are pointed away so nothing real is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+DYNAMODB_REGION = "us-east-1"
+DIARY_TABLE = "walking-check-diary-test"
+
+
+class FakeClock:
+    """Seconds since the epoch that a test moves by hand."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, days: float) -> None:
+        self.now += days * 86400
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def user_id() -> str:
+    """A fresh Alexa-style user id, so tests sharing one table never see each other's data."""
+    return f"amzn1.ask.account.TEST{uuid.uuid4().hex.upper()}"
+
+
+@pytest.fixture(scope="session")
+def aws_test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    nowhere = tmp_path_factory.mktemp("aws") / "absent"
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": DYNAMODB_REGION,
+            "AWS_CONFIG_FILE": str(nowhere),
+            "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            mp.setenv(name, value)
+        mp.delenv("AWS_PROFILE", raising=False)
+        yield
+
+
+def start_moto_server(port: int = 0) -> Any:
+    """Start moto's threaded HTTP server on 127.0.0.1 (port 0: any free port)."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server
+
+
+def endpoint_of(server: Any) -> str:
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint(aws_test_env: None) -> Iterator[str]:
+    """URL of a running DynamoDB-compatible server holding the diary table."""
+    server = start_moto_server()
+    try:
+        endpoint = endpoint_of(server)
+        from skill.persistence.dynamodb import DynamoDBDiaryStore
+
+        DynamoDBDiaryStore(DIARY_TABLE, region=DYNAMODB_REGION, endpoint_url=endpoint).create_table()
+        yield endpoint
+    finally:
+        server.stop()
