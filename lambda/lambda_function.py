@@ -49,6 +49,10 @@ def _open_store() -> DiaryStore | None:
         if retention:
             spec += f"&ttl_days={quote(retention, safe='')}"
         store: DiaryStore = open_store(spec)
+        # Create the DynamoDB client now: init time is not billed against the first request.
+        warm = getattr(store, "client", None)
+        if callable(warm):
+            warm()
         return store
     except Exception as exc:
         # The check still works without the diary; the message holds configuration, not user data.

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = "walking-check"
-# Extras whose code runs on Lambda (the diary's DynamoDB adapter).
-RUNTIME_EXTRAS = ("dynamodb",)
+# Extras whose code runs on Lambda. None: the "dynamodb" extra is boto3, which the runtime
+# provides, and the ASK SDK DynamoDB adapter, which the diary store does not use.
+RUNTIME_EXTRAS: tuple[str, ...] = ()
 # Provided by the Lambda python3.11 runtime; not followed when computing the closure.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Modules of the skill package that only the web service or the build use.
