@@ -1,0 +1,242 @@
+"""Walking Check as a web service: flask-ask-sdk's SkillAdapter on ``POST /``, ``GET /health``.
+
+Request verification (signature, certificate chain, timestamp, skill id, replay) is described in
+SECURITY.md and implemented in ``skill.verification``. Logs carry request ids, request types,
+intent names, status codes and timings only: never bodies, slot values, utterances or exception
+messages (which could quote them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+
+# skill.verification must be imported before flask_ask_sdk: it registers the certvalidator
+# stand-in that lets ask_sdk_webservice_support import on OpenSSL >= 3.0.10 (see that module).
+from skill.verification import VerificationException, build_verifiers
+
+# isort: split
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import IntentRequest, RequestEnvelope
+from ask_sdk_runtime.exceptions import DispatchException
+from flask import Flask, Response, jsonify, request
+from flask_ask_sdk.skill_adapter import (
+    VERIFY_SIGNATURE_APP_CONFIG,
+    VERIFY_TIMESTAMP_APP_CONFIG,
+    SkillAdapter,
+)
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+    from ask_sdk_webservice_support.verifier import AbstractVerifier
+
+__all__ = ["create_app", "make_wsgi_server", "serve"]
+
+log = logging.getLogger(__name__)
+
+# Alexa request envelopes are a few kilobytes; anything far larger is not from Alexa.
+MAX_BODY_BYTES = 256 * 1024
+# A valid Alexa response that says nothing: for request types the dialog has no handler for.
+EMPTY_ALEXA_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
+
+_serializer = DefaultSerializer()
+
+
+class _RequestInfo(NamedTuple):
+    request_id: str
+    request_type: str
+    intent: str
+
+
+class _NoExceptionDetails(logging.Filter):
+    """Reduces logged exceptions to their class name.
+
+    flask-ask-sdk logs verification and dispatch failures with ``exc_info``, and Flask logs
+    unhandled errors the same way; tracebacks and messages may quote request content. Only
+    ``VerificationException`` messages are kept: ours name the failed check and nothing else.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            exc = record.exc_info[1]
+            detail = f": {exc}" if isinstance(exc, VerificationException) else ""
+            record.msg = f"{record.getMessage()} [{type(exc).__name__}{detail}]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _safe_token(value: object, limit: int = 120) -> str:
+    """Ids and intent names are attacker-controlled before verification: no log injection."""
+    text = value if isinstance(value, str) else "-"
+    return "".join(c for c in text if c.isprintable() and not c.isspace())[:limit] or "-"
+
+
+def _reject(description: str) -> NoReturn:
+    raise BadRequest(description=description)
+
+
+def _inspect(body: bytes) -> _RequestInfo:
+    """Refuse anything that is not an Alexa request envelope, before the SDK sees it.
+
+    The SDK would turn these into HTTP 500 and log messages that quote the body.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        _reject("The request body must be UTF-8 JSON.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        _reject("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        _reject("The request body must be a JSON object.")
+    inner = data.get("request")
+    if not isinstance(inner, dict) or not isinstance(inner.get("type"), str):
+        _reject("The field request.type is missing.")
+    try:
+        envelope = _serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+    except Exception:
+        # Unknown request types and wrongly typed fields both end here.
+        _reject("The request is not an Alexa request envelope this skill understands.")
+    if not isinstance(envelope, RequestEnvelope) or envelope.request is None:
+        _reject("The request is not an Alexa request envelope this skill understands.")
+    req = envelope.request
+    intent = req.intent.name if isinstance(req, IntentRequest) and req.intent is not None else "-"
+    return _RequestInfo(_safe_token(req.request_id), _safe_token(inner.get("type")), _safe_token(intent))
+
+
+def _error_response(exc: HTTPException) -> WerkzeugResponse:
+    response = exc.get_response()
+    name = (exc.name or "error").lower().replace(" ", "_")
+    response.set_data(json.dumps({"error": name, "message": exc.description}))
+    response.mimetype = "application/json"
+    return response
+
+
+def create_app(
+    skill: CustomSkill | None = None,
+    *,
+    verify: bool = True,
+    skill_id: str | None = None,
+    store: Any = None,
+    signature_verifier: AbstractVerifier | None = None,
+) -> Flask:
+    """Build the Flask app.
+
+    ``skill`` defaults to ``skill.dialog.build_skill(store=store, skill_id=skill_id)``.
+    ``skill_id`` defaults to the ``SKILL_ID`` environment variable; when set, requests for any
+    other skill get HTTP 400. ``verify`` turns signature, timestamp and replay checks on (never
+    turn it off outside local testing). ``signature_verifier`` replaces the default
+    ``SignatureVerifier`` (certifi roots, network fetch), for tests with a private CA.
+    """
+    if skill_id is None:
+        skill_id = os.environ.get("SKILL_ID", "").strip() or None
+    if skill is None:
+        from skill.dialog import build_skill
+
+        skill = build_skill(store=store, skill_id=skill_id)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # The SDK's own RequestVerifier needs certvalidator/oscrypto; build_verifiers supplies the
+    # equivalent checks (and reuses its TimestampVerifier), so the built-in ones stay off.
+    app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
+    app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
+    app.logger.addFilter(_NoExceptionDetails())
+    verifiers = build_verifiers(verify=verify, skill_id=skill_id, signature_verifier=signature_verifier)
+    adapter = SkillAdapter(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
+    if not verify:
+        log.warning("request signature and timestamp verification is OFF: local testing only")
+
+    @app.post("/")
+    def alexa() -> Response:
+        started = time.perf_counter()
+        info = _RequestInfo("-", "-", "-")
+        status = 500
+        try:
+            info = _inspect(request.get_data(cache=True))
+            try:
+                response: Response = adapter.dispatch_request()
+            except InternalServerError as exc:
+                # flask-ask-sdk reports "no handler for this request" as a 500; Alexa gets a
+                # valid, silent response instead.
+                if not isinstance(exc.__context__, DispatchException):
+                    raise
+                log.warning("no handler for request id=%s type=%s", info.request_id, info.request_type)
+                response = jsonify(EMPTY_ALEXA_RESPONSE)
+            status = response.status_code
+            return response
+        except HTTPException as exc:
+            status = exc.code or 500
+            raise
+        finally:
+            log.info(
+                "alexa request id=%s type=%s intent=%s status=%d ms=%.1f",
+                info.request_id,
+                info.request_type,
+                info.intent,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    @app.get("/health")
+    def health() -> Response:
+        return jsonify(status="ok")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> WerkzeugResponse:
+        return _error_response(exc)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception) -> tuple[Response, int]:
+        log.error("unexpected error on %s %s [%s]", request.method, request.path, type(exc).__name__)
+        return jsonify(error="internal_error", message="The request could not be processed."), 500
+
+    return app
+
+
+def make_wsgi_server(host: str, port: int, app: Flask) -> BaseWSGIServer:
+    """Werkzeug's threaded WSGI server (one thread per request); port 0 picks a free port.
+
+    Put it behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
+    """
+    return make_server(host, port, app, threaded=True)
+
+
+def _open_store(db: str | None) -> Any:
+    try:
+        from skill.persistence import open_store
+    except ImportError:
+        if db:
+            log.warning("diary storage is not available in this build; --db is ignored")
+        return None
+    return open_store(db)
+
+
+def serve(host: str, port: int, verify: bool, db: str | None) -> None:
+    """Run the web service until interrupted (``python -m skill serve``)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(verify=verify, store=_open_store(db))
+    server = make_wsgi_server(host, port, app)
+    log.info(
+        "Walking Check listening on http://%s:%d (verification %s, skill id %s)",
+        host,
+        server.server_port,
+        "on" if verify else "OFF",
+        "checked" if os.environ.get("SKILL_ID", "").strip() else "not checked",
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
