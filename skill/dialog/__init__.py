@@ -1,33 +1,25 @@
-"""The voice dialog (placeholder until the dialog lands): ``build_skill`` is the one entry point
-that Lambda, the web service and ``chat`` all use."""
+"""The voice dialog. ``build_skill`` is the one entry point that Lambda, the web service and
+``chat`` all use, so every channel runs the same handlers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
-from ask_sdk_core.utils import is_request_type
-from ask_sdk_model import Response
 
 if TYPE_CHECKING:
     from skill.persistence import DiaryStore
 
 
-class _Any(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return True
+def build_skill(store: DiaryStore | None = None, skill_id: str | None = None) -> CustomSkill:
+    from skill.dialog import handlers as h
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        if is_request_type("SessionEndedRequest")(handler_input):
-            return handler_input.response_builder.response
-        return handler_input.response_builder.speak("Welcome to Walking Check.").ask("Is this for you?").response
-
-
-def build_skill(store: DiaryStore | None = None, skill_id: str | None = None, **_: Any) -> CustomSkill:
     sb = SkillBuilder()
-    sb.skill_id = skill_id
-    sb.add_request_handler(_Any())
+    sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK rejects requests for any other skill id
+    for handler in (h.LaunchHandler(), h.IntentHandler(), h.SessionEndedHandler(), h.OtherRequestHandler()):
+        sb.add_request_handler(handler)
+    sb.add_global_request_interceptor(h.LoadState(store))
+    sb.add_global_response_interceptor(h.LogRequest())
+    sb.add_exception_handler(h.SpeakOnError())
     return sb.create()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen"
@@ -46,3 +48,34 @@ def minutes_words(minutes: float) -> str:
     if hours == 1:
         return about + ("an hour and a half" if half else "an hour")
     return about + number_words(hours) + (" and a half" if half else "") + " hours"
+
+
+_WORD_VALUES = {w: i for i, w in enumerate(_ONES)} | {w: 10 * i for i, w in enumerate(_TENS) if i >= 2}
+_WORD_VALUES |= {"a": 1, "an": 1, "couple": 2, "few": 3, "dozen": 12}
+
+
+def parse_number(text: str) -> float | None:
+    """Digits or English number words ("twenty five", "a hundred and ten") as a number, else None."""
+    text = text.strip().lower()
+    try:
+        number = float(text)
+        return number if math.isfinite(number) else None
+    except ValueError:
+        pass
+    words = [w for w in text.replace("-", " ").split() if w != "and"]
+    if len(words) > 1 and words[0] in ("a", "an"):  # "a couple", "a hundred"
+        words = words[1:]
+    if not words:
+        return None
+    total, current = 0, 0
+    for word in words:
+        if word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+        elif word in _WORD_VALUES:
+            current += _WORD_VALUES[word]
+        else:
+            return None
+    return float(total + current)
