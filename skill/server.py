@@ -73,6 +73,9 @@ class _NoExceptionDetails(logging.Filter):
         return True
 
 
+_NO_EXCEPTION_DETAILS = _NoExceptionDetails()
+
+
 def _safe_token(value: object, limit: int = 120) -> str:
     """Ids and intent names are attacker-controlled before verification: no log injection."""
     text = value if isinstance(value, str) else "-"
@@ -150,7 +153,7 @@ def create_app(
     # equivalent checks (and reuses its TimestampVerifier), so the built-in ones stay off.
     app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
     app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
-    app.logger.addFilter(_NoExceptionDetails())
+    app.logger.addFilter(_NO_EXCEPTION_DETAILS)  # one shared instance: addFilter de-duplicates
     verifiers = build_verifiers(verify=verify, skill_id=skill_id, signature_verifier=signature_verifier)
     adapter = SkillAdapter(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
     if not verify:

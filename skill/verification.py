@@ -204,8 +204,8 @@ class SignatureVerifier(AbstractVerifier):
     ``Signature-256`` with every request and SHA-1 signatures are no longer trustworthy.
 
     ``trust_roots`` defaults to the certifi bundle; ``fetch`` defaults to ``fetch_cert_chain``.
-    Validated chains are cached by canonical URL (bounded, LRU); dates and the chain are still
-    re-checked on every request, so a cached chain stops working the moment it expires.
+    Validated chains are cached by canonical URL (bounded, LRU, ``cache_seconds``); dates and the
+    chain are re-checked on every request, and a cached chain that fails is downloaded again once.
     """
 
     def __init__(
@@ -214,14 +214,18 @@ class SignatureVerifier(AbstractVerifier):
         trust_roots: Iterable[x509.Certificate] | None = None,
         fetch: Fetcher | None = None,
         cache_size: int = 16,
+        cache_seconds: float = 24 * 3600,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         roots = list(trust_roots) if trust_roots is not None else list(_certifi_roots())
         if not roots:
             raise ValueError("at least one trusted root certificate is needed")
         self._store = Store(roots)
         self._fetch = fetch or fetch_cert_chain
-        self._cache: OrderedDict[str, list[x509.Certificate]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, list[x509.Certificate]]] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_seconds = cache_seconds
+        self._clock = clock
         self._lock = threading.Lock()
 
     def verify(
@@ -249,22 +253,37 @@ class SignatureVerifier(AbstractVerifier):
             raise VerificationException("request signature does not match the body") from exc
 
     def _signing_certificate(self, url: str) -> x509.Certificate:
-        with self._lock:
-            chain = self._cache.get(url)
-            if chain is not None:
-                self._cache.move_to_end(url)
-        if chain is None:
+        cached = self._cached(url)
+        if cached is not None:
             try:
-                chain = x509.load_pem_x509_certificates(self._fetch(url))
-            except ValueError as exc:
-                raise VerificationException("certificate chain is not valid PEM") from exc
+                self._validate_chain(cached)
+                return cached[0]
+            except VerificationException:
+                # Perhaps renewed in place at the same URL: forget it and download once more.
+                with self._lock:
+                    self._cache.pop(url, None)
+        try:
+            chain = x509.load_pem_x509_certificates(self._fetch(url))
+        except ValueError as exc:
+            raise VerificationException("certificate chain is not valid PEM") from exc
         self._validate_chain(chain)
         with self._lock:
-            self._cache[url] = chain
+            self._cache[url] = (self._clock(), chain)
             self._cache.move_to_end(url)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return chain[0]
+
+    def _cached(self, url: str) -> list[x509.Certificate] | None:
+        with self._lock:
+            entry = self._cache.get(url)
+            if entry is None:
+                return None
+            if self._clock() - entry[0] > self._cache_seconds:
+                del self._cache[url]
+                return None
+            self._cache.move_to_end(url)
+            return entry[1]
 
     def _validate_chain(self, chain: Sequence[x509.Certificate]) -> None:
         leaf, intermediates = chain[0], list(chain[1:])

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -367,3 +368,31 @@ def test_verifier_chain_order_and_no_verify() -> None:
         "SkillIdVerifier"
     ]
     assert build_verifiers(verify=False, skill_id=None) == []
+
+
+def test_cached_chain_is_downloaded_again_after_cache_seconds(pki: Pki) -> None:
+    now = [0.0]
+    fetcher = ChainFetcher({CERT_URL: pki.chain_pem()})
+    verifier = SignatureVerifier(
+        trust_roots=[pki.root], fetch=fetcher, cache_seconds=60, clock=lambda: now[0]
+    )
+    body, headers = signed(pki, envelope())
+    _verify(verifier, body, headers)
+    now[0] = 30
+    _verify(verifier, body, headers)
+    now[0] = 91
+    _verify(verifier, body, headers)
+    assert len(fetcher.calls) == 2
+
+
+def test_cached_chain_that_expired_is_replaced_by_a_renewed_one(pki: Pki) -> None:
+    short = make_pki(not_after=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+    fetcher = ChainFetcher({CERT_URL: short.chain_pem()})
+    verifier = SignatureVerifier(trust_roots=[pki.root], fetch=fetcher)
+    _verify(verifier, *signed(short, envelope()))
+    time.sleep(1.5)
+    with pytest.raises(VerificationException, match="expired"):
+        _verify(verifier, *signed(short, envelope()))
+    fetcher.chains[CERT_URL] = pki.chain_pem()  # Amazon renewed the file at the same URL
+    _verify(verifier, *signed(pki, envelope()))
+    assert len(fetcher.calls) == 3
