@@ -53,6 +53,7 @@ _LEADING_FILLER = (
     "hmm",
     "hm",
     "mm",
+    "oh no",
     "oh",
     "ah",
     "aah",
@@ -101,6 +102,7 @@ _TRAILING_FILLER = (
     "really",
     "to be honest",
     "honestly",
+    "sorry",
 )
 # Vague words that do not change the value; dropped anywhere as a last resort.
 _HEDGES = frozenset(
@@ -427,7 +429,7 @@ def _strip_phrases(line: str, phrases: tuple[str, ...], leading: bool) -> str:
     changed = True
     while changed and line:
         changed = False
-        for p in phrases:
+        for p in sorted(phrases, key=len, reverse=True):
             if leading and (line == p or line.startswith(p + " ")):
                 line = line[len(p) :].strip()
                 changed = True
