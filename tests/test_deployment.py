@@ -358,6 +358,38 @@ WALK_TIME = _envelope(
     new=False,
 )
 
+# "Alexa, ask walking check for my mother": a one-shot, so a new session starting with an intent.
+ONE_SHOT = _envelope(
+    {
+        "type": "IntentRequest",
+        "requestId": "amzn1.echo-api.request.1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b",
+        "locale": "en-US",
+        "timestamp": "2026-11-25T22:31:00Z",
+        "dialogState": "STARTED",
+        "intent": {
+            "name": "ForWhomIntent",
+            "confirmationStatus": "NONE",
+            "slots": {
+                "person": {
+                    "name": "person",
+                    "value": "mother",
+                    "confirmationStatus": "NONE",
+                    "source": "USER",
+                    "resolutions": {
+                        "resolutionsPerAuthority": [
+                            {
+                                "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.PersonType",
+                                "status": {"code": "ER_SUCCESS_MATCH"},
+                                "values": [{"value": {"name": "mother", "id": "mother"}}],
+                            }
+                        ]
+                    },
+                }
+            },
+        },
+    }
+)
+
 FOREIGN = _envelope(
     {
         "type": "IntentRequest",
@@ -420,14 +452,14 @@ def _speech(response_envelope: dict[str, Any]) -> str:
 
 
 def test_zip_alone_answers_a_launch_request_and_rejects_other_skills(unpacked: Path) -> None:
-    out, logs = _run_from_zip(
-        unpacked, {"launch": LAUNCH, "walk": WALK_TIME, "foreign": FOREIGN}, SKILL_ID=SKILL_ID
-    )
+    events = {"launch": LAUNCH, "one_shot": ONE_SHOT, "walk": WALK_TIME, "foreign": FOREIGN}
+    out, logs = _run_from_zip(unpacked, events, SKILL_ID=SKILL_ID)
     assert out["heavy"] == []
     launch = out["launch"]["response"]
     assert launch["version"] == "1.0"
     assert _speech(launch).strip()
     assert launch["response"].get("shouldEndSession") in (False, None)
+    assert _speech(out["one_shot"]["response"]).strip()
     # Another skill's request gets no dialog response: the handler raises and Lambda reports an error.
     assert out["foreign"] == {"error": "ForeignSkillRequest"}
     # Request ids and intent names are logged; slot values never are.
@@ -509,7 +541,15 @@ def test_interaction_models_are_copied(built: BuildResult) -> None:
             assert not copied.exists()
 
 
+_NUMBER_WORDS = set(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred and a".split()
+)
+
+
 def _slot_values(model: dict[str, Any], slot_type: str) -> set[str] | None:
+    if slot_type == "AMAZON.NUMBER":
+        return None
     for t in model.get("types", []):
         if t["name"] == slot_type:
             words: set[str] = set()
@@ -533,7 +573,12 @@ def _matches(sample: str, spoken: str, intent: dict[str, Any], model: dict[str, 
     if not found:
         return False
     for name, value in zip(names, found.groups(), strict=True):
-        allowed = _slot_values(model, slot_types.get(name, ""))
+        slot_type = slot_types.get(name, "")
+        if slot_type == "AMAZON.NUMBER":
+            if not all(w.isdigit() or w in _NUMBER_WORDS for w in value.replace("-", " ").split()):
+                return False
+            continue
+        allowed = _slot_values(model, slot_type)
         if allowed is not None and value not in allowed:
             return False
     return True
