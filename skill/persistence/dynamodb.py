@@ -23,8 +23,8 @@ new. Without consent nothing is written; a transaction conflict with a concurren
 for the same user is retried briefly, so concurrent writers lose nothing.
 
 A slow or unreachable DynamoDB must not cost the skill Alexa's 8-second budget: the client
-has a 1 s connect timeout, a 2 s read timeout and at most 2 attempts, and every botocore
-error becomes a ``StorageError`` naming only the error class or code.
+has a 1 s connect timeout, a 1 s read timeout and at most 2 attempts; after a timeout the
+store fails at once for a few seconds instead of waiting again; and every botocore error becomes a ``StorageError`` naming only the error class or code.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ CONSENT_KEY = "consent"
 ENTRY_PREFIX = "entry#"
 
 DEFAULT_CONNECT_TIMEOUT = 1.0
-DEFAULT_READ_TIMEOUT = 2.0
+DEFAULT_READ_TIMEOUT = 1.0
 DEFAULT_MAX_ATTEMPTS = 2
+DEFAULT_COOLDOWN = 5.0
 _CONFLICT_RETRIES = 4
 _MAX_PAGES = 20
 
@@ -88,6 +89,14 @@ TABLE_DEFINITION: dict[str, Any] = {
 _REPLY_FIELDS = ("bend_relief", "stand_relief", "lean_easier", "urgency")
 
 
+class _Cancelled(StorageError):
+    """A cancelled transaction, with the per-item reason codes."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("the diary table cancelled the transaction", "failed")
+        self.reasons = reasons
+
+
 def _error(exc: Exception) -> StorageError:
     """A StorageError naming only the error's class or code: botocore messages may echo keys."""
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
@@ -98,6 +107,8 @@ def _error(exc: Exception) -> StorageError:
         return StorageError(f"the diary table is not configured ({type(exc).__name__})", "config")
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", "unknown"))
+        if code == "TransactionCanceledException":
+            return _Cancelled([str(r.get("Code")) for r in exc.response.get("CancellationReasons", [])])
         if code == "ResourceNotFoundException":
             return StorageError("the diary table does not exist", "missing")
         if "Throttl" in code or "Exceeded" in code:
@@ -124,6 +135,7 @@ class DynamoDBDiaryStore:
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        cooldown: float = DEFAULT_COOLDOWN,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.table = table
@@ -136,6 +148,8 @@ class DynamoDBDiaryStore:
             retries={"max_attempts": max_attempts, "mode": "standard"},
         )
         self._clock = clock
+        self._cooldown = cooldown
+        self._down_until = 0.0
         self._client: Any = None
         self._client_lock = threading.Lock()
 
@@ -156,11 +170,21 @@ class DynamoDBDiaryStore:
                         raise _error(exc) from None
         return self._client
 
-    def _call(self, operation: str, **params: Any) -> Any:
+    def _invoke(self, operation: str, **params: Any) -> Any:
+        """One API call. After a timeout or an unreachable endpoint, calls fail at once for
+        ``cooldown`` seconds, so a turn that needs several calls cannot wait on each of them."""
+        if time.monotonic() < self._down_until:
+            raise StorageError("the diary table was unreachable a moment ago", "unavailable")
         try:
-            return getattr(self.client(), operation)(TableName=self.table, **params)
+            return getattr(self.client(), operation)(**params)
         except (BotoCoreError, ClientError) as exc:
-            raise _error(exc) from None
+            error = _error(exc)
+            if error.kind in ("timeout", "unavailable") and not isinstance(exc, ClientError):
+                self._down_until = time.monotonic() + self._cooldown
+            raise error from None
+
+    def _call(self, operation: str, **params: Any) -> Any:
+        return self._invoke(operation, TableName=self.table, **params)
 
     def _keys(self, user_id: str) -> Iterator[dict[str, Any]]:
         """Every key stored for the user (entries and consent), page by page."""
@@ -182,10 +206,7 @@ class DynamoDBDiaryStore:
         for start in range(0, len(keys), 25):
             requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
             for attempt in range(4):
-                try:
-                    result = self.client().batch_write_item(RequestItems={self.table: requests})
-                except (BotoCoreError, ClientError) as exc:
-                    raise _error(exc) from None
+                result = self._invoke("batch_write_item", RequestItems={self.table: requests})
                 requests = result.get("UnprocessedItems", {}).get(self.table, [])
                 if not requests:
                     break
@@ -245,24 +266,18 @@ class DynamoDBDiaryStore:
         ]
         for attempt in range(_CONFLICT_RETRIES):
             try:
-                self.client().transact_write_items(TransactItems=transaction)
+                self._invoke("transact_write_items", TransactItems=transaction)
                 return
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise _error(exc) from None
-                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    return  # no consent (or it expired): store nothing, by design
-                if "TransactionConflict" not in reasons and reasons:
-                    raise _error(exc) from None
-                if attempt + 1 == _CONFLICT_RETRIES:
-                    raise StorageError(
-                        "the diary table kept conflicting with another write", "locked"
-                    ) from None
-                # Another write for the same user holds the consent item: back off briefly.
-                time.sleep(random.uniform(0.02, 0.1) * 2**attempt)
-            except BotoCoreError as exc:
-                raise _error(exc) from None
+            except _Cancelled as cancelled:
+                reasons = cancelled.reasons
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return  # no consent (or it expired): store nothing, by design
+            if reasons and "TransactionConflict" not in reasons:
+                raise StorageError("the diary table cancelled the write", "failed")
+            if attempt + 1 == _CONFLICT_RETRIES:
+                raise StorageError("the diary table kept conflicting with another write", "locked")
+            # Another write for the same user holds the consent item: back off briefly.
+            time.sleep(random.uniform(0.02, 0.1) * 2**attempt)
 
     def entries(self, user_id: str, limit: int = 50) -> list[DiaryEntry]:
         _check_user(user_id)

@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,9 @@ class SQLiteDiaryStore:
 
     def _open(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing is implicit.
-        conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+        # mode=rw: never create a file here; _prepare creates it, private, with the schema.
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=rw"
+        conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout, isolation_level=None)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")  # durable with WAL, and quicker
@@ -123,6 +126,14 @@ class SQLiteDiaryStore:
                     os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             conn = self._open()
             try:
+                # Read first, write only when needed: a store opened while another process
+                # holds the write lock can still read the diary.
+                if (
+                    conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+                    and conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+                ):
+                    self._ready = True
+                    return
                 if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                     raise StorageError("the diary database cannot use write-ahead logging", "unavailable")
                 conn.execute("BEGIN IMMEDIATE")
@@ -151,6 +162,7 @@ class SQLiteDiaryStore:
         except StorageError:
             raise
         except sqlite3.Error as exc:
+            self._ready = False
             raise _classify(exc) from None
         except OSError as exc:
             raise StorageError(
