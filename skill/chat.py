@@ -45,7 +45,8 @@ class Chat:
 
         request = self.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
         response = self.skill.invoke(request_envelope=request, context=None)
-        out: dict[str, Any] = self.serializer.serialize(response)
+        out = self.serializer.serialize(response)
+        assert isinstance(out, dict)
         return out
 
     def _send(self, make: str, *args: Any) -> str:

@@ -96,6 +96,8 @@ class Conversation:
     def for_whom(self, person: str | None) -> Reply:
         if self.state.stage is not Stage.FOR_WHOM:
             return self.start_check(person) if person else self.unexpected()
+        if not self.state.last_speech:  # a one-shot request: the welcome was never spoken
+            return self.start_check(person or "self")
         self._set_person(person or "self")
         return self._begin([[self.t("dialog.for_whom_done")]])
 

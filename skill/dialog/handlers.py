@@ -39,8 +39,9 @@ Move = Callable[[Conversation, Any], Reply]
 # Intent name -> the conversation move it makes. The request is passed for slot reading.
 INTENTS: dict[str, Move] = {
     "ForWhomIntent": lambda c, r: c.for_whom(slot_value(r, "person")),
+    # "Start a check" mid-check starts over; with a person it is also a one-shot opening.
     "StartCheckIntent": lambda c, r: (
-        c.for_whom(p) if (p := slot_value(r, "person")) and c.state.stage == "for_whom" else c.start_check(p)
+        c.for_whom(p) if (p := slot_value(r, "person")) or c.state.stage == "for_whom" else c.start_over()
     ),
     "AMAZON.YesIntent": lambda c, r: c.yes_no("yes"),
     "AMAZON.NoIntent": lambda c, r: c.yes_no("no"),
