@@ -49,7 +49,7 @@ def test_public_vignette_by_voice(case: dict[str, Any]) -> None:
     speech = answer_by_voice(v, case["answers"])
     assert urgency_of(speech) == case["expect"]["urgency"], speech
     assert v.turns <= 12
-    assert v.card is not None and "Walking Check" == v.card["title"]
+    assert v.card is not None and v.card["title"] == "Walking Check"
 
 
 voice_answers = st.fixed_dictionaries(
