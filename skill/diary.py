@@ -3,7 +3,7 @@
 ``summarise(entries, today)`` compares the earliest and the latest walking time in the
 window, the same two numbers the skill says out loud ("Six weeks ago it was about twenty
 minutes; your latest was about ten"), so the direction never contradicts what was heard.
-A change counts only when it is both at least a quarter of the earlier time and at least
+A change counts only when it is both at least a quarter of the longer time and at least
 two minutes, so everyday wobble ("twelve, then ten") stays "steady". A "worse" trend is
 the clear decline that answers ``distance_shorter`` for the next check.
 
@@ -67,7 +67,8 @@ def _direction(before: float, after: float) -> Direction:
     if math.isinf(before) or math.isinf(after):
         return "worse" if math.isinf(before) else "better"
     change = after - before
-    if abs(change) >= CHANGE_MINUTES and abs(change) >= CHANGE_FRACTION * before:
+    # Measured against the larger time, so "ten to twenty" and "twenty to ten" weigh the same.
+    if abs(change) >= CHANGE_MINUTES and abs(change) >= CHANGE_FRACTION * max(before, after):
         return "better" if change > 0 else "worse"
     return "steady"
 
