@@ -94,7 +94,7 @@ def test_custom_slot_is_shaped_like_alexa() -> None:
 
 
 def test_number_slot_is_digits_and_unfilled_slots_are_present() -> None:
-    res = Resolver.from_locale("en-GB").resolve("about twenty five minutes please")
+    res = Resolver.from_locale("en-GB").resolve("about twenty five mins please")
     assert res.intent == "WalkTimeIntent"
     assert res.slots["minutes"] == {"name": "minutes", "value": "25", "confirmationStatus": "NONE"}
     assert (
