@@ -100,10 +100,13 @@ def cmd_serve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 
 def cmd_package(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from skill.packaging import build
+    from skill.packaging import PackagingError, build
 
-    result = build(Path(args.out))
-    stdout.write(f"{result}\n")
+    try:
+        result = build(Path(args.out))
+    except PackagingError as exc:
+        raise BadInput(str(exc)) from None
+    stdout.write(result.summary() + "\n")
     return 0
 
 
