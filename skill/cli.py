@@ -88,14 +88,23 @@ def cmd_rules(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from skill.chat import run_chat
 
-    code: int = run_chat(stdin, stdout, locale=args.locale, user=args.user, db=args.db)
+    from skill.persistence import StorageError
+
+    try:
+        code: int = run_chat(stdin, stdout, locale=args.locale, user=args.user, db=args.db)
+    except StorageError as exc:
+        raise BadInput(f"diary storage: {exc}") from None
     return code
 
 
 def cmd_serve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from skill.persistence import StorageError
     from skill.server import serve
 
-    serve(host=args.host, port=args.port, verify=not args.no_verify, db=args.db)
+    try:
+        serve(host=args.host, port=args.port, verify=not args.no_verify, db=args.db)
+    except (StorageError, OSError) as exc:
+        raise BadInput(f"cannot serve: {exc}") from None
     return 0
 
 
