@@ -38,7 +38,7 @@ def chat(lines: list[str], db: Path, user: str = "ann") -> list[str]:
 
 def test_a_whole_check_through_a_pipe(tmp_path: Path) -> None:
     out = chat(FULL_CHECK, tmp_path / "d.sqlite3")
-    assert out[0].startswith("Welcome to Walking Check.")
+    assert out[0].startswith("Welcome to Walking Check:")
     assert len(out) == 1 + len(FULL_CHECK)
     assert "how many minutes" in out[3]
     result = out[-1]
@@ -56,7 +56,7 @@ def test_two_sessions_remember_walking_time_then_delete(tmp_path: Path) -> None:
     third = chat(["delete my data", "yes"], db)
     assert "delete everything" in third[1] and "deleted" in third[2]
     assert open_store(str(db)).entries("amzn1.ask.account.ann") == []
-    assert chat([], db)[0].startswith("Welcome to Walking Check.")
+    assert chat([], db)[0].startswith("Welcome to Walking Check:")
 
 
 def test_consent_refused_stores_nothing(tmp_path: Path) -> None:
