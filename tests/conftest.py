@@ -9,9 +9,9 @@ for the session only; the shared AWS config files are pointed away so nothing re
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -61,27 +61,43 @@ def aws_test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def start_moto_server(port: int = 0) -> Any:
-    """Start moto's threaded HTTP server on 127.0.0.1 (port 0: any free port)."""
-    from moto.server import ThreadedMotoServer
+class LocalDynamoDB:
+    """moto's DynamoDB over HTTP on 127.0.0.1, serving one request at a time.
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return server
+    One at a time on purpose: moto's transactions copy table state without a lock, so its
+    multi-threaded server can fail concurrent transactions with a 500, which DynamoDB itself
+    never does. The clients stay concurrent (requests queue on the socket), and tables live
+    in this process, so a server started again on the same port serves the same data.
+    """
 
+    def __init__(self, port: int = 0) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
-def endpoint_of(server: Any) -> str:
-    host, port = server.get_host_and_port()
-    return f"http://{host}:{port}"
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", port, app, threaded=False, request_handler=MotoRequestHandler)
+        self.port: int = self._server.server_port
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint(aws_test_env: None) -> Iterator[str]:
     """URL of a running DynamoDB-compatible server holding the diary table."""
-    server = start_moto_server()
+    server = LocalDynamoDB()
     try:
-        endpoint = endpoint_of(server)
+        endpoint = server.endpoint
         from skill.persistence.dynamodb import DynamoDBDiaryStore
 
         DynamoDBDiaryStore(DIARY_TABLE, region=DYNAMODB_REGION, endpoint_url=endpoint).create_table()

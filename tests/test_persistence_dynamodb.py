@@ -14,7 +14,7 @@ import pytest
 
 from skill.persistence import DiaryEntry, StorageError, open_store
 from skill.persistence.dynamodb import TABLE_DEFINITION, TTL_ATTRIBUTE, DynamoDBDiaryStore
-from tests.conftest import DIARY_TABLE, DYNAMODB_REGION, FakeClock, endpoint_of, start_moto_server
+from tests.conftest import DIARY_TABLE, DYNAMODB_REGION, FakeClock, LocalDynamoDB
 
 DAY = dt.date(2025, 6, 1)
 
@@ -92,9 +92,8 @@ def test_server_down_mid_use_fails_fast_and_loses_nothing(aws_test_env: None, us
     # A second server of our own, so stopping it leaves the shared one alone. moto keeps
     # its tables in this process, so a server restarted on the same port sees the same
     # data, as a DynamoDB endpoint that comes back would.
-    server = start_moto_server()
-    endpoint = endpoint_of(server)
-    port = server.get_host_and_port()[1]
+    server = LocalDynamoDB()
+    endpoint, port = server.endpoint, server.port
     table = "diary-outage"
     store = store_at(endpoint, table=table, connect_timeout=0.5, read_timeout=0.5, cooldown=0)
     store.create_table()
@@ -111,7 +110,7 @@ def test_server_down_mid_use_fails_fast_and_loses_nothing(aws_test_env: None, us
             assert err.value.kind in ("unavailable", "timeout")
             assert user_id not in str(err.value)
     finally:
-        server = start_moto_server(port)
+        server = LocalDynamoDB(port)
     try:
         assert store.entries(user_id) == [walk(1), walk(2)]
         store.add(user_id, walk(4))
