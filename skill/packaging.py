@@ -127,19 +127,25 @@ def _check_wheel(dist: metadata.Distribution) -> None:
         )
 
 
-def runtime_distributions() -> list[metadata.Distribution]:
+def runtime_distributions(
+    root: str = PROJECT, root_extras: tuple[str, ...] = RUNTIME_EXTRAS
+) -> list[metadata.Distribution]:
     """The installed distributions Lambda needs: this project's requirements (plus RUNTIME_EXTRAS),
-    followed transitively through installed metadata, minus what the runtime provides."""
+    followed transitively through installed metadata, minus what the runtime provides.
+
+    ``root`` names another installed distribution to take the closure of (``bench`` packages a
+    bare ask-sdk-core skill this way); the root itself is never in the result."""
     # packaging comes with every development environment (pip, pytest); the zip does not need it.
     from packaging.requirements import Requirement
 
     try:
-        project = metadata.distribution(PROJECT)
+        project = metadata.distribution(root)
     except metadata.PackageNotFoundError as exc:
-        raise PackagingError(f"{PROJECT} is not installed in this environment (run make test first)") from exc
+        raise PackagingError(f"{root} is not installed in this environment (run make test first)") from exc
 
-    found: dict[str, metadata.Distribution] = {PROJECT: project}
-    queue: list[tuple[str, frozenset[str]]] = [(PROJECT, frozenset(RUNTIME_EXTRAS))]
+    root = _normalize(root)
+    found: dict[str, metadata.Distribution] = {root: project}
+    queue: list[tuple[str, frozenset[str]]] = [(root, frozenset(root_extras))]
     seen = set(queue)
     while queue:
         name, extras = queue.pop()
@@ -159,7 +165,7 @@ def runtime_distributions() -> list[metadata.Distribution]:
             if item not in seen:
                 seen.add(item)
                 queue.append(item)
-    del found[PROJECT]  # the skill package itself is copied from the source tree
+    del found[root]  # the skill package itself is copied from the source tree
     return [found[k] for k in sorted(found)]
 
 
@@ -228,25 +234,31 @@ def _write_zip(target: Path, files: dict[str, Path]) -> int:
     return total
 
 
-def build_zip(zip_path: Path, repo: Path) -> tuple[int, int, tuple[str, ...]]:
-    check_target()
-    handler = repo / "lambda" / "lambda_function.py"
-    if not handler.is_file():
-        raise PackagingError(f"{handler} not found: package from a checkout of the repository")
-    files: dict[str, Path] = {"lambda_function.py": handler, **_skill_files(repo)}
+def add_distributions(files: dict[str, Path], dists: list[metadata.Distribution]) -> tuple[str, ...]:
+    """Add the installed files of ``dists`` to ``files`` (archive name -> path); their pins."""
     names = []
-    for dist in runtime_distributions():
+    for dist in dists:
         _check_wheel(dist)
         names.append(f"{dist.metadata['Name']}=={dist.version}")
         for name, path in _dist_files(dist).items():
             if name in files and files[name].read_bytes() != path.read_bytes():
                 raise PackagingError(f"{name} is installed by two distributions with different contents")
             files[name] = path
+    return tuple(names)
+
+
+def build_zip(zip_path: Path, repo: Path) -> tuple[int, int, tuple[str, ...]]:
+    check_target()
+    handler = repo / "lambda" / "lambda_function.py"
+    if not handler.is_file():
+        raise PackagingError(f"{handler} not found: package from a checkout of the repository")
+    files: dict[str, Path] = {"lambda_function.py": handler, **_skill_files(repo)}
+    names = add_distributions(files, runtime_distributions())
     unzipped = _write_zip(zip_path, files)
     size = zip_path.stat().st_size
     if size > LAMBDA_ZIP_LIMIT or unzipped > LAMBDA_UNZIPPED_LIMIT:
         raise PackagingError(f"{zip_path} is {size} bytes ({unzipped} unzipped): over Lambda's limits")
-    return size, unzipped, tuple(names)
+    return size, unzipped, names
 
 
 def _fill(value: Any, values: dict[str, str]) -> Any:
