@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from skill.dialog.state import Stage
-from skill.locale.numbers import minutes_words
+from skill.locale.numbers import minutes_in_words
 
 if TYPE_CHECKING:
     from skill.dialog.flow import Conversation, Reply
@@ -38,7 +38,7 @@ def _entries(conv: Conversation) -> list[DiaryEntry]:
 
 
 def _words(minutes: float | None) -> str:
-    return "no limit" if minutes is None or minutes == float("inf") else minutes_words(minutes)
+    return minutes_in_words(float("inf") if minutes is None else minutes)
 
 
 def last_minutes(conv: Conversation) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from skill.locale import Strings
-from skill.locale.numbers import minutes_words
+from skill.locale.numbers import minutes_in_words
 from skill.rules.models import UNLIMITED, Answers, Pattern, Reply, Urgency
 
 # Answers worth saying aloud to the doctor; plain "no" answers go only to the card.
@@ -40,7 +40,7 @@ def summary_line(s: Strings, name: str, value: object) -> str:
         assert isinstance(value, float | int)
         if value == 0:
             return s.text("summary.walk_minutes.zero")
-        return s.text("summary.walk_minutes.limited", minutes=minutes_words(value))
+        return s.text("summary.walk_minutes.limited", minutes=minutes_in_words(value))
     assert isinstance(value, Reply)
     return s.text(f"summary.{name}.{value.value}")
 
