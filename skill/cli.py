@@ -87,7 +87,6 @@ def cmd_rules(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from skill.chat import run_chat
-
     from skill.persistence import StorageError
 
     try:
