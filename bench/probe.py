@@ -22,6 +22,22 @@ class _Context:
     function_name = "bench"
 
 
+def _peak_kb() -> int:
+    """Peak resident memory of this process, in KiB.
+
+    ru_maxrss on Linux carries over the parent's peak through fork and exec, so a probe started
+    from a large process would report the parent's size; VmHWM belongs to this process alone.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _main() -> None:
     cfg = json.loads(sys.argv[1])
     sys.path[:0] = cfg["path"]
@@ -60,7 +76,7 @@ def _main() -> None:
         "import_ms": import_ms,
         "first_at": first_at,
         "warm_ns": warm,
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_kb": _peak_kb(),
     }
     print(json.dumps(out))
 

@@ -97,6 +97,7 @@ def build_anchor_zip(out: Path) -> tuple[Path, int, int]:
     files: dict[str, Path] = {"lambda_function.py": handler}
     dists = [metadata.distribution("ask-sdk-core"), *packaging.runtime_distributions("ask-sdk-core")]
     packaging.add_distributions(files, dists)
+    packaging.add_bytecode(files, out / "anchor_pyc")
     zip_path = out / "anchor.zip"
     unzipped = packaging._write_zip(zip_path, files)
     return zip_path, zip_path.stat().st_size, unzipped
@@ -372,7 +373,7 @@ def table(variants: list[Variant], http: dict[str, HttpResult]) -> str:
     for i, label in enumerate(("launch", "mid-check answer (anchor: hello)", "result (anchor: help)")):
         for q in (50, 99):
             row(f"warm {label} p{q:g}, ms", warm(i, q))
-    row("peak memory (ru_maxrss), MB", lambda v: max(v.maxrss_kb) / 1024, lambda x: f"{x:.1f}")
+    row("peak memory (VmHWM = own ru_maxrss), MB", lambda v: max(v.maxrss_kb) / 1024, lambda x: f"{x:.1f}")
     row("Lambda zip, MB", lambda v: v.zip_bytes / 1e6, lambda x: f"{x:.2f}")
     row("unzipped, MB", lambda v: v.unzipped_bytes / 1e6, lambda x: f"{x:.1f}")
     http_cells = ["web service (`skill serve`), req/s", "—"]

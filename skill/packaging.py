@@ -247,6 +247,51 @@ def add_distributions(files: dict[str, Path], dists: list[metadata.Distribution]
     return tuple(names)
 
 
+# Runs in a fresh interpreter with a fixed hash seed: the bytes of a .pyc depend on the order of
+# frozenset constants (string hashing) and on reference counts, both set by the compiling process.
+_COMPILE = """
+import json, py_compile, sys
+for name, source, target in json.load(sys.stdin):
+    try:
+        py_compile.compile(source, cfile=target, dfile=name, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except py_compile.PyCompileError:
+        pass  # not importable on this Python anyway (pip skips these too)
+"""
+
+
+def add_bytecode(files: dict[str, Path], workdir: Path) -> None:
+    """Add ``__pycache__/*.cpython-311.pyc`` for every module in ``files``.
+
+    /var/task is read-only, so without these every cold start compiles ask_sdk_model, pydantic and
+    the skill from source. UNCHECKED_HASH: the source is never stat'ed or hashed at import (the
+    zip's fixed timestamps would defeat timestamp checks), and the file is the same on every build.
+    """
+    import importlib.util
+    import subprocess
+
+    jobs = []
+    for name in sorted(files):
+        if name.endswith(".py"):
+            cached = importlib.util.cache_from_source(name)
+            jobs.append((name, str(files[name]), str(workdir / cached)))
+    env = {"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _COMPILE],
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackagingError(f"compiling bytecode failed: {result.stderr.strip().splitlines()[-1:]}")
+    for name, _, target in jobs:
+        if os.path.exists(target):
+            files[importlib.util.cache_from_source(name)] = Path(target)
+
+
 def build_zip(zip_path: Path, repo: Path) -> tuple[int, int, tuple[str, ...]]:
     check_target()
     handler = repo / "lambda" / "lambda_function.py"
@@ -254,7 +299,9 @@ def build_zip(zip_path: Path, repo: Path) -> tuple[int, int, tuple[str, ...]]:
         raise PackagingError(f"{handler} not found: package from a checkout of the repository")
     files: dict[str, Path] = {"lambda_function.py": handler, **_skill_files(repo)}
     names = add_distributions(files, runtime_distributions())
-    unzipped = _write_zip(zip_path, files)
+    with tempfile.TemporaryDirectory() as workdir:
+        add_bytecode(files, Path(workdir))
+        unzipped = _write_zip(zip_path, files)
     size = zip_path.stat().st_size
     if size > LAMBDA_ZIP_LIMIT or unzipped > LAMBDA_UNZIPPED_LIMIT:
         raise PackagingError(f"{zip_path} is {size} bytes ({unzipped} unzipped): over Lambda's limits")

@@ -260,7 +260,15 @@ def test_zip_contents(built: BuildResult, record_property: Any) -> None:
         "moto/",
     ):
         assert not any(n.startswith(forbidden) for n in names), forbidden
-    assert not any(n.endswith(".pyc") or "__pycache__" in n for n in names)
+    # Bytecode: unchecked-hash .pyc beside every module (see packaging.add_bytecode), nothing else.
+    pycs = [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
+    assert "skill/rules/__pycache__/models.cpython-311.pyc" in pycs
+    with zipfile.ZipFile(built.zip_path) as zf:
+        for n in pycs:
+            assert re.fullmatch(r"(.+/)?__pycache__/\w+\.cpython-311\.pyc", n), n
+            source = re.sub(r"__pycache__/(\w+)\.cpython-311\.pyc$", r"\1.py", n)
+            assert source in names, n
+            assert int.from_bytes(zf.read(n)[4:8], "little") == 0b01, n  # hash-based, unchecked
     assert "skill/server.py" not in names
     assert "skill/packaging.py" not in names
     locale_data = sorted((REPO / "skill" / "locale").glob("*.json"))

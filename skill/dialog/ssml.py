@@ -5,10 +5,13 @@ The emergency group is never slowed or preceded by anything.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 SLOW = "90%"
 PAUSE = '<break time="600ms"/>'
+
+
+def escape(text: str) -> str:
+    """``xml.sax.saxutils.escape`` without its import cost (it pulls in urllib.request and ssl)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def _sentences(group: list[str]) -> str:

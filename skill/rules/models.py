@@ -45,7 +45,8 @@ RED_FLAGS: tuple[str, ...] = ("saddle_numbness", "bladder_bowel", "legs_give_way
 class Answers(BaseModel):
     """What the user said. Every field is optional: missing (or null) means "not asked"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validator is built on first use, not at import (a launch needs none).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     saddle_numbness: Reply | None = None
     bladder_bowel: Reply | None = None
@@ -69,7 +70,7 @@ class Answers(BaseModel):
 
 
 class Assessment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     urgency: Literal["emergency", "urgent", "soon", "routine", "self_care"]
     pattern: Literal["neurogenic", "vascular", "unclear", "none"]
