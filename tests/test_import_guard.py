@@ -1,0 +1,75 @@
+"""Cold-start guard: what the Lambda handler and the rule module may import.
+
+Each check runs in a fresh interpreter, so nothing imported by the test session hides a regression.
+tests/test_deployment.py already asserts that importing the handler loads no boto3, botocore,
+flask, sqlite3 or pytest (with the diary off and on); this file adds the web stack around Flask
+and the layering of ``skill.rules`` (DESIGN.md: rules import nothing from Alexa, Flask or storage).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _loaded(setup: str, roots: tuple[str, ...], **env: str) -> list[str]:
+    """Modules under ``roots`` present after running ``setup`` in a fresh interpreter."""
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        {setup}
+        print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {roots!r} or m in {roots!r})))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", **env},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_lambda_handler_loads_no_web_stack_or_storage() -> None:
+    setup = f"sys.path.insert(0, {str(REPO / 'lambda')!r}); import lambda_function"
+    roots = (
+        "boto3",
+        "botocore",
+        "flask",
+        "werkzeug",
+        "flask_ask_sdk",
+        "ask_sdk_webservice_support",
+        "sqlite3",
+        "_sqlite3",
+        "skill.server",
+        "skill.verification",
+        "skill.packaging",
+        "skill.persistence.sqlite",
+        "skill.persistence.dynamodb",
+    )
+    assert _loaded(setup, roots) == []
+
+
+def test_rules_load_no_alexa_web_or_storage_modules() -> None:
+    roots = (
+        "ask_sdk_core",
+        "ask_sdk_model",
+        "ask_sdk_runtime",
+        "flask",
+        "werkzeug",
+        "boto3",
+        "botocore",
+        "sqlite3",
+        "_sqlite3",
+    )
+    assert _loaded("import skill.rules", roots) == []
