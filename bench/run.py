@@ -43,6 +43,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
 ANCHOR, WC, WC_DDB = "anchor", "Walking Check", "Walking Check + DynamoDB"
+MEMORY = "in-memory diary"
 
 
 @dataclass(frozen=True)
@@ -376,11 +377,17 @@ def table(variants: list[Variant], http: dict[str, HttpResult]) -> str:
     row("peak memory (VmHWM = own ru_maxrss), MB", lambda v: max(v.maxrss_kb) / 1024, lambda x: f"{x:.1f}")
     row("Lambda zip, MB", lambda v: v.zip_bytes / 1e6, lambda x: f"{x:.2f}")
     row("unzipped, MB", lambda v: v.unzipped_bytes / 1e6, lambda x: f"{x:.1f}")
-    http_cells = ["web service (`skill serve`), req/s", "—"]
+    http_cells = ["web service (`skill serve --db`), req/s", "—"]
     for v in others:
         r = http.get(v.name)
         http_cells += [f"{r.per_second:.0f} ({r.errors} errors)" if r else "—", ""]
     rows.append(http_cells)
+    if MEMORY in http:
+        r = http[MEMORY]
+        rows.append(
+            ["web service, in-memory diary, req/s", "—", f"{r.per_second:.0f} ({r.errors} errors)"]
+            + [""] * (len(header) - 3)
+        )
     lat_cells = ["web service latency p50 / p99, ms", "—"]
     for v in others:
         r = http.get(v.name)
@@ -492,7 +499,9 @@ def main(argv: list[str] | None = None) -> int:
             say("web service throughput")
             http: dict[str, HttpResult] = {}
             serve_env = {k: val for k, val in os.environ.items() if not k.startswith("DIARY_")}
-            dbs = [(WC, str(tmp / "diary.sqlite3"), serve_env)]
+            # SQLite (what `--db <file>` gives) and the in-memory store, which shows the web stack
+            # without storage I/O.
+            dbs = [(WC, str(tmp / "diary.sqlite3"), serve_env), (MEMORY, "memory:", serve_env)]
             if with_ddb:
                 spec = f"dynamodb://{TABLE}?region={REGION}&endpoint_url={endpoint}"
                 dbs.append((WC_DDB, spec, {**serve_env, **FAKE_CREDENTIALS}))
