@@ -80,7 +80,8 @@ def _respond(handler_input: HandlerInput, conv: Conversation, reply: Reply) -> R
     rb.set_should_end_session(reply.ends_session)
     if reply.card:
         rb.set_card(SimpleCard(title=reply.card[0], content=reply.card[1]))
-    handler_input.attributes_manager.session_attributes = {} if reply.ends_session else dump(conv.state)
+    if handler_input.request_envelope.session is not None:  # out-of-session requests carry none
+        handler_input.attributes_manager.session_attributes = {} if reply.ends_session else dump(conv.state)
     return rb.response
 
 
@@ -136,7 +137,11 @@ class LoadState(AbstractRequestInterceptor):
         request = envelope.request
         locale = supported(getattr(request, "locale", None) or "")
         session = envelope.session
-        state, reset = load(handler_input.attributes_manager.session_attributes)
+        manager = handler_input.attributes_manager
+        state, reset = load(manager.session_attributes if session is not None else None)
+        if session is not None:
+            # The SDK echoes whatever attributes came in; send back only the validated state.
+            manager.session_attributes = dump(state)
         user = getattr(getattr(session, "user", None), "user_id", None) or getattr(
             getattr(getattr(envelope.context, "system", None), "user", None), "user_id", None
         )

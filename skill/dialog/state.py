@@ -40,7 +40,8 @@ class DialogState(BaseModel):
     history: list[str] = Field(default_factory=list)  # questions answered, in order, for "go back"
     last_speech: list[list[str]] = Field(default_factory=list)  # sentence groups, for "repeat"
     last_reprompt: str = ""
-    pending_minutes: float | None = None  # a logged walk waiting for diary consent
+    # A logged walk waiting for diary consent; finite, or the response would not be valid JSON.
+    pending_minutes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     result_saved: bool = False
 
     def checked_answers(self) -> Answers:
