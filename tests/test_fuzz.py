@@ -21,7 +21,7 @@ import json
 import random
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -214,7 +214,7 @@ class DrawPicker:
         st.lists(st.sampled_from(ABSURD_POOL), max_size=3),
     )
 
-    def __init__(self, draw: st.DrawFn) -> None:
+    def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any]) -> None:
         self.draw = draw
 
     def pick(self, pool: Sequence[T]) -> T:
@@ -509,7 +509,7 @@ PROPERTIES = (
 
 def test_enough_envelopes_ran(request: pytest.FixtureRequest) -> None:
     """Runs last in this module (pytest keeps file order): the total across the properties above."""
-    ran = {item.name for item in request.session.items if item.module is request.module}
+    ran = {item.name for item in request.session.items if getattr(item, "module", None) is request.module}
     if ran != {f.__name__ for f in PROPERTIES} | {request.node.name}:
         pytest.skip("only part of the fuzz module was selected")
     print(dict(RUN))
@@ -523,7 +523,8 @@ def test_enough_envelopes_ran(request: pytest.FixtureRequest) -> None:
 
 def _invoke(env: dict[str, Any]) -> dict[str, Any]:
     request = SERIALIZER.deserialize(json.dumps(env), RequestEnvelope)
-    out: dict[str, Any] = SERIALIZER.serialize(SKILL.invoke(request_envelope=request, context=None))
+    out = SERIALIZER.serialize(SKILL.invoke(request_envelope=request, context=None))
+    assert isinstance(out, dict)
     return out
 
 
