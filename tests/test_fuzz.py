@@ -510,7 +510,7 @@ PROPERTIES = (
 def test_enough_envelopes_ran(request: pytest.FixtureRequest) -> None:
     """Runs last in this module (pytest keeps file order): the total across the properties above."""
     ran = {item.name for item in request.session.items if getattr(item, "module", None) is request.module}
-    if ran != {f.__name__ for f in PROPERTIES} | {request.node.name}:
+    if not {f.__name__ for f in PROPERTIES} <= ran:
         pytest.skip("only part of the fuzz module was selected")
     print(dict(RUN))
     assert RUN["envelopes"] >= MIN_ENVELOPES, dict(RUN)
@@ -528,7 +528,7 @@ def _invoke(env: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def test_tampered_attributes_are_not_echoed_back(caplog: pytest.LogCaptureFixture) -> None:
+def test_tampered_attributes_are_not_echoed_back() -> None:
     """A SessionEndedRequest (no handler touches the state) once echoed a NaN: invalid JSON."""
     session = Session("amzn1.ask.account.fuzz")
     session.attributes = {**REAL_STATES[0], "pending_minutes": float("nan"), "zebra": "marmalade"}
