@@ -94,3 +94,12 @@ def test_storage_failure_mid_check_still_gives_the_guidance(tmp_path: Path) -> N
     out = chat([*FULL_CHECK, "no"], broken)
     assert out[-2].startswith("Mention this at your next regular check-up.")
     assert "couldn't save" in out[-1]
+
+
+def test_logging_no_limit_before_consent_keeps_the_unlimited_walk(tmp_path: Path) -> None:
+    db = tmp_path / "diary.sqlite3"
+    c = Chat(user="cy", db=str(db))
+    assert "diary" in c.say("log my walk no limit")
+    assert "no limit" in c.say("yes")
+    [entry] = open_store(str(db)).entries("amzn1.ask.account.cy")
+    assert entry.unlimited and entry.source == "log"

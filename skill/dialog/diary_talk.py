@@ -143,7 +143,8 @@ def log(conv: Conversation, value: float | str | None) -> Reply:
     minutes = None if value == "unlimited" else float(value)
     ok, consent_given = _guarded(conv, lambda st: st.consent(conv.user_id))
     if ok and consent_given is None:
-        conv.state.stage, conv.state.pending_minutes = Stage.DIARY_CONSENT, minutes
+        conv.state.stage = Stage.DIARY_CONSENT
+        conv.state.pending_minutes = "unlimited" if minutes is None else minutes
         return Reply([[conv.t("dialog.diary.consent_question")]], conv.t("dialog.diary.consent_reprompt"))
     if ok and consent_given is False:
         return _goodbye(conv, [conv.t("dialog.diary.no_consent")])

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skill.rules import Answers
+from skill.rules.models import Minutes
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class DialogState(BaseModel):
     last_speech: list[list[str]] = Field(default_factory=list)  # sentence groups, for "repeat"
     last_reprompt: str = ""
     # A logged walk waiting for diary consent; finite, or the response would not be valid JSON.
-    pending_minutes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    # A logged walk waiting for diary consent: minutes or "unlimited" ("log my walk, no limit").
+    pending_minutes: Minutes | Literal["unlimited"] | None = None
     result_saved: bool = False
 
     def checked_answers(self) -> Answers:
