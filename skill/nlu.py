@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from skill.locale.numbers import NUMBER_WORDS, SCALES, parse_number
+
 MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_models"
 FALLBACK = "AMAZON.FallbackIntent"
 DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -115,43 +117,7 @@ _HEDGE_PHRASES = ("i'd say", "i would say", "i think", "i guess", "i suppose", "
 _LAUNCH_WORDS = ("ask", "tell", "open", "start", "launch", "begin", "run", "use", "load", "talk to", "play")
 _INVOCATION_CONNECTORS = ("to", "and", "if", "whether", "that")
 
-_UNITS = {
-    "zero": 0,
-    "oh": 0,
-    "nought": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fourty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000}
-_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
+_NUMBER_WORD = "|".join(sorted([*NUMBER_WORDS, *SCALES], key=len, reverse=True))
 # Digits, or number words ("twenty five", "a hundred and twenty"); "a"/"and" only inside.
 _NUMBER_RE = rf"(?:\d+|(?:a\s)?(?:{_NUMBER_WORD})(?:\s(?:and\s)?(?:{_NUMBER_WORD}))*)(?![a-z'])"
 _SLOT_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -185,30 +151,8 @@ def normalize(text: str) -> str:
 
 def words_to_number(text: str) -> int | None:
     """ "twenty five" -> 25, "a hundred and ten" -> 110, "15" -> 15; None if it is not a number."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    total = current = 0
-    seen = False
-    for w in text.split():
-        if w in ("and", "a"):
-            current = current or (1 if w == "a" else 0)
-            continue
-        if w in _UNITS:
-            current += _UNITS[w]
-        elif w in _TENS:
-            current += _TENS[w]
-        elif w in _SCALES:
-            scale = _SCALES[w]
-            if scale == 100:
-                current = max(current, 1) * 100
-            else:
-                total += max(current, 1) * scale
-                current = 0
-        else:
-            return None
-        seen = True
-    return total + current if seen else None
+    number = parse_number(text)
+    return None if number is None or number < 0 or number != int(number) else int(number)
 
 
 @dataclass(frozen=True)

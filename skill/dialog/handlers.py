@@ -153,13 +153,16 @@ class LoadState(AbstractRequestInterceptor):
 
 
 class LogRequest(AbstractResponseInterceptor):
-    """Request id, type, intent name and timing only: never slots, answers or speech."""
+    """Request id, type, intent name and dialog time only: never slots, answers or speech.
+
+    DEBUG, because each channel (Lambda, the web service) logs its own one INFO line per request.
+    """
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         request = handler_input.request_envelope.request
         started = handler_input.attributes_manager.request_attributes.get(_STARTED)
         elapsed = time.perf_counter() - started if isinstance(started, float) else 0.0
-        logger.info(
+        logger.debug(
             "request %s type=%s intent=%s %.1f ms",
             getattr(request, "request_id", "?"),
             getattr(request, "object_type", "?"),

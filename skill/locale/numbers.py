@@ -86,8 +86,14 @@ def days_ago_in_words(days: int) -> str:
     return "about a year ago" if years == 1 else f"about {number_in_words(min(years, 999))} years ago"
 
 
-_WORD_VALUES = {w: i for i, w in enumerate(_ONES)} | {w: 10 * i for i, w in enumerate(_TENS) if i >= 2}
-_WORD_VALUES |= {"a": 1, "an": 1, "couple": 2, "few": 3, "dozen": 12}
+# Words a number can be said with; the text resolver builds its number pattern from these too.
+NUMBER_WORDS: dict[str, int] = (
+    {w: i for i, w in enumerate(_ONES)}
+    | {w: 10 * i for i, w in enumerate(_TENS) if i >= 2}
+    | {"nought": 0, "fourty": 40}
+)
+SCALES: dict[str, int] = {"hundred": 100, "thousand": 1000}
+_WORD_VALUES = NUMBER_WORDS | {"a": 1, "an": 1}
 
 
 def parse_number(text: str) -> float | None:
