@@ -72,4 +72,16 @@ def test_rules_load_no_alexa_web_or_storage_modules() -> None:
         "sqlite3",
         "_sqlite3",
     )
-    assert _loaded("import skill.rules", roots) == []
+    setup = "import skill.rules; from skill.rules import Answers, assess, result_speech, rules_markdown"
+    assert _loaded(setup, roots) == []
+
+
+def test_a_launch_on_lambda_does_not_load_pydantic() -> None:
+    """pydantic costs about a hundred milliseconds of cold start; a launch asks nothing to check yet."""
+    setup = (
+        f"sys.path.insert(0, {str(REPO / 'lambda')!r}); import lambda_function; "
+        "from skill.envelopes import Session; "
+        "r = lambda_function.lambda_handler(Session('amzn1.ask.account.x').launch(), None); "
+        "assert 'Welcome' in r['response']['outputSpeech']['ssml']"
+    )
+    assert _loaded(setup, ("pydantic", "pydantic_core", "skill.rules.models", "skill.rules.engine")) == []

@@ -14,10 +14,11 @@ from skill.dialog import diary_talk
 from skill.dialog.questions import BY_KEY, Question, next_question
 from skill.dialog.state import DialogState, Stage
 from skill.locale import Strings
-from skill.rules import RED_FLAGS, Answers, Urgency, clinician_summary, evaluate, result_speech
+from skill.rules import RED_FLAGS, Urgency
 
 if TYPE_CHECKING:
     from skill.persistence import DiaryStore
+    from skill.rules import Answers
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 
@@ -165,6 +166,8 @@ class Conversation:
     # -- results -------------------------------------------------------------------------------
 
     def _result(self, before: list[list[str]] | None = None) -> Reply:
+        from skill.rules import evaluate, result_speech
+
         answers = self.state.checked_answers()
         urgency, _, _ = evaluate(answers)
         speech = result_speech(answers, self.locale, caregiver=self.state.caregiver)
@@ -181,6 +184,8 @@ class Conversation:
         return reply
 
     def _card(self, answers: Answers, advice: str) -> tuple[str, str]:
+        from skill.rules import clinician_summary
+
         lines = [advice.split(". ")[0].rstrip(".") + ".", "", *clinician_summary(self.s, answers)]
         lines += diary_talk.card_lines(self)
         lines += ["", self.s.text("result.not_diagnosis")]

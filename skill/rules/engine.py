@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from skill.locale import DEFAULT_LOCALE, strings
-from skill.rules.models import Answers, Assessment, Pattern, Urgency
+from skill.rules.models import Answers, Assessment
 from skill.rules.speech import ResultSpeech, clinician_summary, compose
 from skill.rules.table import fired_rules
+from skill.rules.vocabulary import Pattern, Urgency
 
 
 def evaluate(a: Answers) -> tuple[Urgency, Pattern, list[str]]:

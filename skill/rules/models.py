@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Reply(StrEnum):
-    YES = "yes"
-    NO = "no"
-    UNSURE = "unsure"
-
-
-class Urgency(IntEnum):
-    """Ordered so that ``max()`` picks the most urgent level."""
-
-    SELF_CARE = 0
-    ROUTINE = 1
-    SOON = 2
-    URGENT = 3
-    EMERGENCY = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-class Pattern(StrEnum):
-    NEUROGENIC = "neurogenic"
-    VASCULAR = "vascular"
-    UNCLEAR = "unclear"
-    NONE = "none"
-
+from skill.rules.vocabulary import UNLIMITED, Reply
 
 # Strict so that true/"10" are not silently read as minutes; NaN and infinity are not walking times.
 Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
-UNLIMITED = "unlimited"
-
-RED_FLAGS: tuple[str, ...] = ("saddle_numbness", "bladder_bowel", "legs_give_way", "worsening_weakness")
 
 
 class Answers(BaseModel):

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from skill.locale import Strings
 from skill.locale.numbers import minutes_in_words
-from skill.rules.models import UNLIMITED, Answers, Pattern, Reply, Urgency
+from skill.rules.models import Answers
+from skill.rules.vocabulary import UNLIMITED, Pattern, Reply, Urgency
 
 # Answers worth saying aloud to the doctor; plain "no" answers go only to the card.
 _SPOKEN_VALUES = (Reply.YES, Reply.UNSURE)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from skill.rules.models import RED_FLAGS, UNLIMITED, Answers, Pattern, Reply, Urgency
+from skill.rules.models import Answers
+from skill.rules.vocabulary import RED_FLAGS, UNLIMITED, Pattern, Reply, Urgency
 
 
 @dataclass(frozen=True)
