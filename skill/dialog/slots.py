@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from ask_sdk_model import IntentRequest
-from ask_sdk_model.slu.entityresolution import StatusCode
 
 from skill.locale.numbers import parse_number
 from skill.rules import UNLIMITED
@@ -26,7 +25,8 @@ def slot_value(request: Any, name: str) -> str | None:
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(getattr(authority, "status", None), "code", None)
-        if status == StatusCode.ER_SUCCESS_MATCH and authority.values:
+        # Compared by value: importing the SDK's StatusCode enum costs cold-start time.
+        if getattr(status, "value", None) == "ER_SUCCESS_MATCH" and authority.values:
             value_id = authority.values[0].value.id or authority.values[0].value.name
             if isinstance(value_id, str) and value_id:
                 return value_id
