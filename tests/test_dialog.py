@@ -305,3 +305,24 @@ def test_session_ended_request_gets_an_empty_response() -> None:
     v.launch()
     v.send(v.session.ended())
     assert "outputSpeech" not in (v.last.get("response") or {}) or not v.last["response"].get("outputSpeech")
+
+
+def test_not_sure_after_the_result_means_no_repeat() -> None:
+    v = Voice()
+    v.launch()
+    v.for_whom("self")
+    for step in (v.no, v.no, lambda: v.minutes(20), v.yes, v.no, v.no, v.no, v.no):
+        step()
+    assert v.state["stage"] == "result"
+    speech = v.unsure()
+    assert "Goodbye" in speech and v.ended  # no diary configured: nothing more to ask
+
+
+def test_not_sure_about_deleting_keeps_the_diary() -> None:
+    from skill.persistence import open_store
+
+    store = open_store("memory:")
+    v = Voice(store=store)
+    v.intent("DeleteDataIntent")
+    assert v.state["stage"] == "delete_confirm"
+    assert "kept it" in v.unsure()

@@ -136,10 +136,8 @@ class Conversation:
 
     def minutes(self, value: float | str | None) -> Reply:
         stage, q = self.state.stage, self._question()
-        if stage is Stage.LOG_MINUTES or (stage is not Stage.QUESTION and value is not None):
-            return (
-                diary_talk.log(self, value) if stage in (Stage.LOG_MINUTES, Stage.IDLE) else self.unexpected()
-            )
+        if stage in (Stage.LOG_MINUTES, Stage.IDLE):  # "how many minutes did you walk?"
+            return diary_talk.log(self, value)
         if stage is not Stage.QUESTION or q is None:
             return self.unexpected()
         if q.kind != "minutes":
@@ -152,6 +150,9 @@ class Conversation:
         q = self._question()
         if self.state.stage is Stage.QUESTION and q is not None:
             return self._record(q, UNSURE)
+        if self.state.stage in (Stage.RESULT, Stage.EMERGENCY, Stage.DELETE_CONFIRM):
+            # "Hear it again?" / "Delete everything?": not sure means leave things as they are.
+            return self.yes_no(NO)
         return self.unexpected()
 
     def _record(self, q: Question, value: float | str) -> Reply:
