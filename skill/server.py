@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -45,7 +46,34 @@ MAX_BODY_BYTES = 256 * 1024
 # A valid Alexa response that says nothing: for request types the dialog has no handler for.
 EMPTY_ALEXA_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
 
-_serializer = DefaultSerializer()
+
+class _DeserializeOnce(DefaultSerializer):
+    """Hands the SDK's web-service handler the envelope ``_inspect`` already built for this body.
+
+    flask-ask-sdk deserializes the body itself; doing it twice per request was the largest single
+    cost of the web service. ``remember`` stores one envelope per thread, and the next
+    ``deserialize`` of the same body on that thread takes it (once), so nothing is ever reused
+    across requests.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = threading.local()
+
+    def remember(self, payload: str) -> Any:
+        envelope = super().deserialize(payload=payload, obj_type=RequestEnvelope)
+        self._pending.entry = (payload, envelope)
+        return envelope
+
+    def deserialize(self, payload: str | None, obj_type: Any) -> Any:
+        entry = getattr(self._pending, "entry", None)
+        self._pending.entry = None
+        if entry is not None and obj_type is RequestEnvelope and entry[0] == payload:
+            return entry[1]
+        return super().deserialize(payload=payload, obj_type=obj_type)
+
+
+_serializer = _DeserializeOnce()
 
 
 class _RequestInfo(NamedTuple):
@@ -105,7 +133,7 @@ def _inspect(body: bytes) -> _RequestInfo:
     if not isinstance(inner, dict) or not isinstance(inner.get("type"), str):
         _reject("The field request.type is missing.")
     try:
-        envelope = _serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+        envelope = _serializer.remember(text)
     except Exception:
         # Unknown request types and wrongly typed fields both end here.
         _reject("The request is not an Alexa request envelope this skill understands.")
@@ -154,6 +182,7 @@ def create_app(
     app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
     app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
     app.logger.addFilter(_NO_EXCEPTION_DETAILS)  # one shared instance: addFilter de-duplicates
+    skill.serializer = _serializer  # the SDK handler then reuses the envelope _inspect built
     verifiers = build_verifiers(verify=verify, skill_id=skill_id, signature_verifier=signature_verifier)
     adapter = SkillAdapter(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
     if not verify:

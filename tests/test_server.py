@@ -422,3 +422,28 @@ def test_serve_in_a_subprocess(tmp_path: Path, verify: bool) -> None:
     assert "listening on http://127.0.0.1" in log_text
     assert SECRET not in log_text
     assert "Traceback" not in log_text
+
+
+def test_each_request_body_is_deserialized_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The envelope checked before dispatch is the one the SDK dispatches: one parse per request."""
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    from skill.envelopes import Session
+
+    parses: list[int] = []
+    real = DefaultSerializer.deserialize
+
+    def counting(self: DefaultSerializer, payload: str | None, obj_type: object) -> object:
+        if obj_type is RequestEnvelope:
+            parses.append(1)
+        return real(self, payload, obj_type)
+
+    monkeypatch.setattr(DefaultSerializer, "deserialize", counting)
+    client = create_app(verify=False).test_client()
+    session = Session("amzn1.ask.account.once")
+    for body in (session.launch(), session.intent("AMAZON.HelpIntent")):
+        response = client.post("/", json=body)
+        assert response.status_code == 200
+        assert response.get_json()["response"]["outputSpeech"]["type"] == "SSML"
+    assert len(parses) == 2
