@@ -30,7 +30,7 @@ from flask_ask_sdk.skill_adapter import (
     SkillAdapter,
 )
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 if TYPE_CHECKING:
@@ -235,12 +235,22 @@ def create_app(
     return app
 
 
+class _KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 keep-alive (werkzeug defaults to HTTP/1.0, a new connection and thread per
+    request), and no access-log line: the service already logs one line per request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 def make_wsgi_server(host: str, port: int, app: Flask) -> BaseWSGIServer:
-    """Werkzeug's threaded WSGI server (one thread per request); port 0 picks a free port.
+    """Werkzeug's threaded WSGI server (one thread per connection); port 0 picks a free port.
 
     Put it behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
     """
-    return make_server(host, port, app, threaded=True)
+    return make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
 
 
 def _open_store(db: str | None) -> Any:
