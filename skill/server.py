@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from skill.verification import VerificationException, build_verifiers
 
 # isort: split
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import IntentRequest, RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 from flask import Flask, Response, jsonify, request
@@ -32,6 +32,8 @@ from flask_ask_sdk.skill_adapter import (
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+from skill.dialog.serializer import SkillSerializer
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -47,7 +49,7 @@ MAX_BODY_BYTES = 256 * 1024
 EMPTY_ALEXA_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
 
 
-class _DeserializeOnce(DefaultSerializer):
+class _DeserializeOnce(SkillSerializer):
     """Hands the SDK's web-service handler the envelope ``_inspect`` already built for this body.
 
     flask-ask-sdk deserializes the body itself; doing it twice per request was the largest single
@@ -104,10 +106,14 @@ class _NoExceptionDetails(logging.Filter):
 _NO_EXCEPTION_DETAILS = _NoExceptionDetails()
 
 
+# Alexa's ids and intent names are printable ASCII; anything else is dropped before logging.
+_UNSAFE_IN_LOG = re.compile(r"[^!-~]")
+
+
 def _safe_token(value: object, limit: int = 120) -> str:
     """Ids and intent names are attacker-controlled before verification: no log injection."""
     text = value if isinstance(value, str) else "-"
-    return "".join(c for c in text if c.isprintable() and not c.isspace())[:limit] or "-"
+    return _UNSAFE_IN_LOG.sub("", text[: limit * 4])[:limit] or "-"
 
 
 def _reject(description: str) -> NoReturn:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
+from skill.dialog.serializer import SkillSerializer
+
 if TYPE_CHECKING:
     from skill.persistence import DiaryStore
 
@@ -22,4 +24,6 @@ def build_skill(store: DiaryStore | None = None, skill_id: str | None = None) ->
     sb.add_global_request_interceptor(h.LoadState(store))
     sb.add_global_response_interceptor(h.LogRequest())
     sb.add_exception_handler(h.SpeakOnError())
-    return sb.create()
+    skill = sb.create()
+    skill.serializer = SkillSerializer()
+    return skill
