@@ -101,7 +101,7 @@ def cmd_serve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from skill.server import serve
 
     try:
-        serve(host=args.host, port=args.port, verify=not args.no_verify, db=args.db)
+        serve(host=args.host, port=args.port, verify=not args.no_verify, db=args.db, workers=args.workers)
     except (StorageError, OSError) as exc:
         raise BadInput(f"cannot serve: {exc}") from None
     return 0
@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("serve", help="run the Alexa web service")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=5000)
+    sp.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: one per CPU core plus one; memory: always uses one)",
+    )
     sp.add_argument(
         "--no-verify", action="store_true", help="turn off request signature checks (local testing)"
     )

@@ -12,13 +12,16 @@ import json
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 # skill.verification must be imported before flask_ask_sdk: it registers the certvalidator
 # stand-in that lets ask_sdk_webservice_support import on OpenSSL >= 3.0.10 (see that module).
-from skill.verification import VerificationException, build_verifiers
+from skill.verification import SeenIds, SqliteSeenIds, VerificationException, build_verifiers
 
 # isort: split
 from ask_sdk_model import IntentRequest, RequestEnvelope
@@ -29,8 +32,8 @@ from flask_ask_sdk.skill_adapter import (
     VERIFY_TIMESTAMP_APP_CONFIG,
     SkillAdapter,
 )
+from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from skill.dialog.serializer import SkillSerializer
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
     from ask_sdk_webservice_support.verifier import AbstractVerifier
 
-__all__ = ["create_app", "make_wsgi_server", "serve"]
+__all__ = ["create_app", "default_workers", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +168,7 @@ def create_app(
     skill_id: str | None = None,
     store: Any = None,
     signature_verifier: AbstractVerifier | None = None,
+    seen_ids: SeenIds | None = None,
 ) -> Flask:
     """Build the Flask app.
 
@@ -173,6 +177,7 @@ def create_app(
     other skill get HTTP 400. ``verify`` turns signature, timestamp and replay checks on (never
     turn it off outside local testing). ``signature_verifier`` replaces the default
     ``SignatureVerifier`` (certifi roots, network fetch), for tests with a private CA.
+    ``seen_ids`` is the replay memory, shared when several worker processes serve.
     """
     if skill_id is None:
         skill_id = os.environ.get("SKILL_ID", "").strip() or None
@@ -189,7 +194,9 @@ def create_app(
     app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
     app.logger.addFilter(_NO_EXCEPTION_DETAILS)  # one shared instance: addFilter de-duplicates
     skill.serializer = _serializer  # the SDK handler then reuses the envelope _inspect built
-    verifiers = build_verifiers(verify=verify, skill_id=skill_id, signature_verifier=signature_verifier)
+    verifiers = build_verifiers(
+        verify=verify, skill_id=skill_id, signature_verifier=signature_verifier, seen_ids=seen_ids
+    )
     adapter = SkillAdapter(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
     if not verify:
         log.warning("request signature and timestamp verification is OFF: local testing only")
@@ -241,24 +248,6 @@ def create_app(
     return app
 
 
-class _KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive (werkzeug defaults to HTTP/1.0, a new connection and thread per
-    request), and no access-log line: the service already logs one line per request."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-def make_wsgi_server(host: str, port: int, app: Flask) -> BaseWSGIServer:
-    """Werkzeug's threaded WSGI server (one thread per connection); port 0 picks a free port.
-
-    Put it behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
-    """
-    return make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
-
-
 def _open_store(db: str | None) -> Any:
     try:
         from skill.persistence import open_store
@@ -269,22 +258,97 @@ def _open_store(db: str | None) -> Any:
     return open_store(db)
 
 
-def serve(host: str, port: int, verify: bool, db: str | None) -> None:
-    """Run the web service until interrupted (``python -m skill serve``)."""
+def store_is_shared(store: Any) -> bool:
+    """Whether worker processes see each other's diary writes (not so for ``memory:``)."""
+    from skill.persistence import MemoryDiaryStore
+
+    return not isinstance(store, MemoryDiaryStore)
+
+
+def default_workers() -> int:
+    """One worker process per core, plus one to cover a worker waiting on storage."""
+    return (os.cpu_count() or 1) + 1
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn configured in code, so ``python -m skill serve`` stays the one way to run it.
+
+    ``load`` runs in each worker after the fork: every worker builds its own app, diary store and
+    connections, and nothing opened in the parent is shared.
+    """
+
+    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._factory()
+
+
+def serve(
+    host: str,
+    port: int,
+    verify: bool,
+    db: str | None,
+    workers: int | None = None,
+    *,
+    signature_verifier: AbstractVerifier | None = None,
+) -> None:
+    """Run the web service until stopped (``python -m skill serve``).
+
+    gunicorn with ``workers`` processes (default ``default_workers()``) of a few threads each,
+    HTTP/1.1 keep-alive and no access log (the service logs one line per request itself). The
+    in-memory diary cannot be shared between processes, so ``memory:`` runs one worker. With
+    verification on, the workers share one replay memory in a scratch SQLite file. Put the
+    service behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
+    """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(verify=verify, store=_open_store(db))
-    server = make_wsgi_server(host, port, app)
-    log.info(
-        "Walking Check listening on http://%s:%d (verification %s, skill id %s)",
-        host,
-        server.server_port,
-        "on" if verify else "OFF",
-        "checked" if os.environ.get("SKILL_ID", "").strip() else "not checked",
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    store = _open_store(db)  # a bad --db fails here, before any worker starts
+    count = max(1, workers if workers is not None else default_workers())
+    if count > 1 and store is not None and not store_is_shared(store):
+        log.warning("the in-memory diary lives in one process: serving with one worker")
+        count = 1
+    skill_id = os.environ.get("SKILL_ID", "").strip() or None
+    with tempfile.TemporaryDirectory(prefix="walking-check-replay-") as scratch:
+        seen_ids = SqliteSeenIds(Path(scratch) / "seen.sqlite3") if verify and count > 1 else None
+
+        def app() -> Flask:
+            return create_app(
+                verify=verify,
+                skill_id=skill_id,
+                store=_open_store(db),
+                signature_verifier=signature_verifier,
+                seen_ids=seen_ids,
+            )
+
+        def ready(server: Any) -> None:
+            log.info(
+                "Walking Check listening on %s with %d worker(s) (verification %s, skill id %s)",
+                ", ".join(str(listener) for listener in server.LISTENERS),
+                count,
+                "on" if verify else "OFF",
+                "checked" if skill_id else "not checked",
+            )
+
+        options = {
+            "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+            "workers": count,
+            "worker_class": "gthread",
+            "threads": 4,
+            "keepalive": 30,
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "walking-check",
+            "control_socket_disable": True,  # no runtime control socket in the home directory
+            "when_ready": ready,
+        }
+        _Gunicorn(app, options).run()

@@ -29,6 +29,7 @@ import binascii
 import http.client
 import logging
 import posixpath
+import sqlite3
 import ssl
 import sys
 import threading
@@ -40,7 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 
@@ -341,19 +342,89 @@ class SkillIdVerifier(AbstractVerifier):
             raise VerificationException("request is for a different skill")
 
 
+class SeenIds(Protocol):
+    def first_use(self, request_id: str, expires: float, now: float) -> bool:
+        """Record ``request_id`` until ``expires``; False if it is already recorded and unexpired."""
+        ...
+
+
+class MemorySeenIds:
+    """Request ids seen by this process (one web-service process, or tests)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._max_entries = max_entries
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_use(self, request_id: str, expires: float, now: float) -> bool:
+        with self._lock:
+            known = self._seen.get(request_id)
+            if known is not None and known > now:
+                return False
+            self._seen[request_id] = expires
+            self._seen.move_to_end(request_id)
+            # Oldest first; a long-lived skill-event entry may shield younger expired ones until
+            # the size cap, which is harmless.
+            while self._seen:
+                oldest_id, oldest_expiry = next(iter(self._seen.items()))
+                if oldest_expiry > now and len(self._seen) <= self._max_entries:
+                    break
+                del self._seen[oldest_id]
+            return True
+
+
+class SqliteSeenIds:
+    """Request ids seen by any worker process of one server, kept in a small SQLite file.
+
+    Times are wall-clock seconds, which all processes share. Each thread opens its own connection
+    on first use, so the object may be created before the server forks its workers. The file is
+    scratch space: WAL without fsync, since losing it in a crash only reopens replays for the
+    timestamp window, which ``TimestampVerifier`` still bounds.
+    """
+
+    _PURGE_EVERY = 1000  # inserts per connection between deletions of expired ids
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=5, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, expires REAL NOT NULL)")
+            self._local.conn, self._local.inserts = conn, 0
+        return conn
+
+    def first_use(self, request_id: str, expires: float, now: float) -> bool:
+        conn = self._connection()
+        # Inserts a new id, or renews an expired one; a live one changes nothing.
+        changed = conn.execute(
+            "INSERT INTO seen (id, expires) VALUES (?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET expires = excluded.expires WHERE seen.expires <= ?",
+            (request_id, expires, now),
+        ).rowcount
+        self._local.inserts += 1
+        if self._local.inserts % self._PURGE_EVERY == 0:
+            conn.execute("DELETE FROM seen WHERE expires <= ?", (now,))
+        return bool(changed)
+
+
 class ReplayVerifier(AbstractVerifier):
     """Accepts each request id once while its timestamp could still pass ``TimestampVerifier``.
 
     A request is acceptable for at most twice the timestamp tolerance (it may arrive up to the
-    tolerance early or late), so ids are remembered that long. Memory is per process; run one
-    worker process, or accept that a replay across processes is only bounded by the timestamp.
+    tolerance early or late), so ids are remembered that long. ``seen`` defaults to this process's
+    memory; a server with several worker processes passes one ``SqliteSeenIds`` shared by all.
+    Across separate hosts a replay is bounded by the timestamp check alone.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, max_entries: int = 100_000) -> None:
-        self._clock = clock
-        self._max_entries = max_entries
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, seen: SeenIds | None = None, *, clock: Callable[[], float] | None = None) -> None:
+        self._seen: SeenIds = seen if seen is not None else MemorySeenIds()
+        # Worker processes share the wall clock; one process can use the monotonic clock.
+        self._clock = clock or (time.monotonic if seen is None else time.time)
 
     def verify(
         self,
@@ -371,22 +442,8 @@ class ReplayVerifier(AbstractVerifier):
             else MAX_NORMAL_REQUEST_TOLERANCE_IN_MILLIS
         )
         now = self._clock()
-        with self._lock:
-            expiry = self._seen.get(request_id)
-            if expiry is not None and expiry > now:
-                raise VerificationException("request id was already used")
-            self._seen[request_id] = now + 2 * tolerance_ms / 1000
-            self._seen.move_to_end(request_id)
-            self._evict(now)
-
-    def _evict(self, now: float) -> None:
-        # Oldest first; a long-lived skill-event entry may shield younger expired ones until the
-        # size cap, which is harmless.
-        while self._seen:
-            oldest_id, oldest_expiry = next(iter(self._seen.items()))
-            if oldest_expiry > now and len(self._seen) <= self._max_entries:
-                break
-            del self._seen[oldest_id]
+        if not self._seen.first_use(request_id, now + 2 * tolerance_ms / 1000, now):
+            raise VerificationException("request id was already used")
 
 
 class FailClosed(AbstractVerifier):
@@ -416,10 +473,12 @@ def build_verifiers(
     verify: bool,
     skill_id: str | None,
     signature_verifier: AbstractVerifier | None = None,
+    seen_ids: SeenIds | None = None,
 ) -> list[AbstractVerifier]:
     """The verifier chain, cheapest first: skill id, timestamp, signature, replay.
 
     With ``verify`` off (local testing only) the skill id check still applies when one is set.
+    ``seen_ids`` is the replay memory (default: this process's).
     """
     chain: list[AbstractVerifier] = []
     if skill_id:
@@ -427,5 +486,5 @@ def build_verifiers(
     if verify:
         chain.append(TimestampVerifier())
         chain.append(signature_verifier if signature_verifier is not None else SignatureVerifier())
-        chain.append(ReplayVerifier())
+        chain.append(ReplayVerifier(seen_ids))
     return [FailClosed(v) for v in chain]

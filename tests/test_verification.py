@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,9 +18,12 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.verification import (
     FailClosed,
+    MemorySeenIds,
     ReplayVerifier,
+    SeenIds,
     SignatureVerifier,
     SkillIdVerifier,
+    SqliteSeenIds,
     TimestampVerifier,
     VerificationException,
     build_verifiers,
@@ -322,9 +326,14 @@ def test_skill_id_verifier() -> None:
         _verify(verifier, json.dumps(bare).encode(), {})
 
 
-def test_replay_of_a_request_id_is_refused_until_the_window_passes() -> None:
+@pytest.fixture(params=["memory", "sqlite"])
+def seen_ids(request: pytest.FixtureRequest, tmp_path: Path) -> SeenIds:
+    return MemorySeenIds() if request.param == "memory" else SqliteSeenIds(tmp_path / "seen.sqlite3")
+
+
+def test_replay_of_a_request_id_is_refused_until_the_window_passes(seen_ids: SeenIds) -> None:
     now = [1000.0]
-    verifier = ReplayVerifier(clock=lambda: now[0])
+    verifier = ReplayVerifier(seen_ids, clock=lambda: now[0])
     body = json.dumps(envelope(request_id="amzn1.echo-api.request.same")).encode()
     _verify(verifier, body, {})
     now[0] += 299
@@ -332,13 +341,52 @@ def test_replay_of_a_request_id_is_refused_until_the_window_passes() -> None:
         _verify(verifier, body, {})
     now[0] += 302
     _verify(verifier, body, {})
+    with pytest.raises(VerificationException, match="already used"):
+        _verify(verifier, body, {})
+    _verify(verifier, json.dumps(envelope(request_id="amzn1.echo-api.request.other")).encode(), {})
 
 
 def test_replay_memory_is_bounded() -> None:
-    verifier = ReplayVerifier(clock=lambda: 0.0, max_entries=3)
+    seen = MemorySeenIds(max_entries=3)
+    verifier = ReplayVerifier(seen, clock=lambda: 0.0)
     for i in range(10):
         _verify(verifier, json.dumps(envelope(request_id=f"id-{i}")).encode(), {})
-    assert len(verifier._seen) == 3
+    assert len(seen._seen) == 3
+
+
+def test_expired_ids_are_purged_from_the_shared_file(tmp_path: Path) -> None:
+    seen = SqliteSeenIds(tmp_path / "seen.sqlite3")
+    total = SqliteSeenIds._PURGE_EVERY
+    for i in range(total):
+        assert seen.first_use(f"id-{i}", expires=float(i + 1), now=float(i))
+    rows = sqlite3.connect(tmp_path / "seen.sqlite3").execute("SELECT COUNT(*) FROM seen").fetchone()[0]
+    assert rows == 1  # the purge at the last insert kept only the unexpired id
+
+
+def test_worker_processes_share_one_replay_memory(tmp_path: Path) -> None:
+    """What one worker process of the web service has seen, another refuses."""
+    path = tmp_path / "seen.sqlite3"
+    code = textwrap.dedent(
+        f"""
+        import time
+        from skill.verification import SqliteSeenIds
+        seen = SqliteSeenIds({str(path)!r})
+        print(seen.first_use("amzn1.echo-api.request.shared", time.time() + 300, time.time()))
+        """
+    )
+
+    def other_process() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+        )
+        return result.stdout.strip()
+
+    assert other_process() == "True"
+    body = json.dumps(envelope(request_id="amzn1.echo-api.request.shared")).encode()
+    with pytest.raises(VerificationException, match="already used"):
+        _verify(ReplayVerifier(SqliteSeenIds(path)), body, {})
+    assert other_process() == "False"
+    _verify(ReplayVerifier(SqliteSeenIds(path)), json.dumps(envelope()).encode(), {})
 
 
 def test_fail_closed_turns_errors_into_rejections() -> None:
