@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -9,7 +10,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,10 +24,11 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from flask.testing import FlaskClient
 
-from skill.server import create_app, make_wsgi_server
+from skill.server import create_app
 from skill.verification import SignatureVerifier
 from tests.alexa_signing import (
     CERT_URL,
@@ -350,61 +351,110 @@ def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = 
         return err.code, json.loads(err.read())
 
 
-@pytest.fixture
-def live(pki: Pki, spy: Spy) -> Iterator[str]:
-    server = make_wsgi_server("127.0.0.1", 0, _app(pki, spy))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def test_real_server_on_loopback(live: str, pki: Pki, spy: Spy) -> None:
-    assert _http(f"{live}/health") == (200, {"status": "ok"})
-    status, payload = _http(f"{live}/", *signed(pki, envelope()))
-    assert status == 200 and "Welcome" in payload["response"]["outputSpeech"]["ssml"]
-    body, headers = signed(pki, envelope())
-    status, payload = _http(f"{live}/", body.replace(b"en-US", b"en-GB"), headers)
-    assert status == 400 and payload["error"] == "bad_request"
-    status, _ = _http(f"{live}/", b"{not json", {"Content-Type": "application/json"})
-    assert status == 400
-    assert spy.calls == 1
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@pytest.mark.parametrize("verify", [False, True], ids=["no-verify", "verify"])
-def test_serve_in_a_subprocess(tmp_path: Path, verify: bool) -> None:
+@contextlib.contextmanager
+def _serving(tmp_path: Path, serve_call: str, setup: str = "") -> Iterator[tuple[str, Path]]:
+    """``python -m skill serve``'s ``serve()`` in a subprocess: gunicorn and its workers, as run in
+    production. Yields the base URL and the server's log file (each line tagged with its pid)."""
     port = _free_port()
-    code = textwrap.dedent(
-        f"""
-        from skill.server import serve
-        serve("127.0.0.1", {port}, {verify}, {str(tmp_path / "diary.sqlite3")!r})
-        """
+    code = (
+        "import logging\n"
+        "logging.basicConfig(level=logging.INFO, format='%(process)d %(levelname)s %(name)s: %(message)s')\n"
+        + textwrap.dedent(setup)
+        + f"\nfrom skill.server import serve\nserve('127.0.0.1', {port}, {serve_call})\n"
     )
     env = os.environ | {"XDG_DATA_HOME": str(tmp_path), "SKILL_ID": SKILL_ID}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=sink, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
                 assert _http(f"{base}/health") == (200, {"status": "ok"})
                 break
             except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None, proc.communicate()[1].decode()
+                assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.1)
+        yield base, log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, log.read_text()
+
+
+_SIGNED_SERVER_SETUP = """
+from pathlib import Path
+from cryptography import x509
+from skill.verification import SignatureVerifier
+from tests.alexa_signing import CERT_URL, ChainFetcher
+verifier = SignatureVerifier(
+    trust_roots=[x509.load_pem_x509_certificate(Path({root!r}).read_bytes())],
+    fetch=ChainFetcher({{CERT_URL: Path({chain!r}).read_bytes()}}),
+)
+"""
+
+
+@contextlib.contextmanager
+def _signed_server(pki: Pki, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The web service with two worker processes, trusting the test CA."""
+    root, chain = tmp_path / "root.pem", tmp_path / "chain.pem"
+    root.write_bytes(pki.root.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(pki.chain_pem())
+    setup = _SIGNED_SERVER_SETUP.format(root=str(root), chain=str(chain))
+    db = str(tmp_path / "diary.sqlite3")
+    with _serving(tmp_path, f"True, {db!r}, workers=2, signature_verifier=verifier", setup) as served:
+        yield served
+    assert "with 2 worker(s)" in served[1].read_text()
+
+
+@pytest.fixture
+def live(pki: Pki, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    with _signed_server(pki, tmp_path) as served:
+        yield served
+
+
+def test_real_server_on_loopback(live: tuple[str, Path], pki: Pki) -> None:
+    base, _ = live
+    assert _http(f"{base}/health") == (200, {"status": "ok"})
+    status, payload = _http(f"{base}/", *signed(pki, envelope()))
+    assert status == 200 and "Welcome" in payload["response"]["outputSpeech"]["ssml"]
+    body, headers = signed(pki, envelope())
+    status, payload = _http(f"{base}/", body.replace(b"en-US", b"en-GB"), headers)
+    assert status == 400 and payload["error"] == "bad_request"
+    status, _ = _http(f"{base}/", b"{not json", {"Content-Type": "application/json"})
+    assert status == 400
+
+
+def test_a_replay_is_refused_by_every_worker(pki: Pki, tmp_path: Path) -> None:
+    """Replays on new connections until both worker processes have refused one."""
+
+    def refusing_pids(log: Path) -> set[str]:
+        return {line.split()[0] for line in log.read_text().splitlines() if "id was already used" in line}
+
+    body, headers = signed(pki, envelope())
+    with _signed_server(pki, tmp_path) as (base, log):
+        assert _http(f"{base}/", body, headers)[0] == 200
+        for _ in range(200):
+            status, payload = _http(f"{base}/", body, headers)
+            assert (status, payload["error"]) == (400, "bad_request")
+            if len(refusing_pids(log)) == 2:
+                break
+        assert len(refusing_pids(log)) == 2
+        assert _http(f"{base}/", *signed(pki, envelope()))[0] == 200
+
+
+@pytest.mark.parametrize("verify", [False, True], ids=["no-verify", "verify"])
+def test_serve_in_a_subprocess(tmp_path: Path, verify: bool) -> None:
+    db = str(tmp_path / "diary.sqlite3")
+    with _serving(tmp_path, f"{verify}, {db!r}") as (base, log):
         intent = {
             "name": "WalkTimeIntent",
             "confirmationStatus": "NONE",
@@ -415,13 +465,16 @@ def test_serve_in_a_subprocess(tmp_path: Path, verify: bool) -> None:
         assert status == (400 if verify else 200)
         other = json.dumps(envelope(application_id=OTHER_SKILL_ID)).encode()
         assert _http(f"{base}/", other, {"Content-Type": "application/json"})[0] == 400
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=10)
-    log_text = err.decode()
+    log_text = log.read_text()
     assert "listening on http://127.0.0.1" in log_text
     assert SECRET not in log_text
     assert "Traceback" not in log_text
+
+
+def test_the_in_memory_diary_is_served_by_one_process(tmp_path: Path) -> None:
+    with _serving(tmp_path, "False, 'memory:', workers=3") as (base, log):
+        assert _http(f"{base}/health")[0] == 200
+    assert "with 1 worker(s)" in log.read_text()
 
 
 def test_each_request_body_is_deserialized_once(monkeypatch: pytest.MonkeyPatch) -> None:
