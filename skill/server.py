@@ -301,8 +301,11 @@ def serve(
 ) -> None:
     """Run the web service until stopped (``python -m skill serve``).
 
-    gunicorn with ``workers`` processes (default ``default_workers()``) of a few threads each,
-    HTTP/1.1 keep-alive and no access log (the service logs one line per request itself). The
+    gunicorn with ``workers`` synchronous worker processes (default ``default_workers()``) and no
+    access log (the service logs one line per request itself). Synchronous workers take one
+    request per connection, so every request goes to whichever worker is free; gunicorn's threaded
+    workers with keep-alive used half the CPU on their own bookkeeping, and a kept-alive
+    connection stays on one worker however busy it is. The
     in-memory diary cannot be shared between processes, so ``memory:`` runs one worker. With
     verification on, the workers share one replay memory in a scratch SQLite file. Put the
     service behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
@@ -339,9 +342,7 @@ def serve(
         options = {
             "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
             "workers": count,
-            "worker_class": "gthread",
-            "threads": 4,
-            "keepalive": 30,
+            "worker_class": "sync",
             "timeout": 30,
             "graceful_timeout": 10,
             "accesslog": None,
