@@ -214,12 +214,14 @@ def wait_for_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: 
 
 
 @contextlib.contextmanager
-def running(args: list[str], port: int, health: str, env: dict[str, str], log: Path) -> Iterator[None]:
+def running(
+    args: list[str], port: int, health: str, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_for_http(port, health, proc)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:
@@ -280,6 +282,7 @@ class HttpResult:
     errors: int = 0
     seconds: float = 0.0
     workers: int = 0
+    server_cpu_seconds: float = 0.0
     latencies_ns: list[int] = field(default_factory=list)
 
     @property
@@ -371,13 +374,14 @@ def measure_http(db: str, env: dict[str, str], settings: Settings, requests: int
     result = HttpResult()
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    with running(args, port, "/health", env, log):
+    with running(args, port, "/health", env, log) as server:
         quota = requests // settings.http_clients
         clients = [
             ctx.Process(target=http_client, args=(port, quota, f"{USER_ID}.{i}", out))
             for i in range(settings.http_clients)
         ]
         started = time.perf_counter()
+        cpu_before = process_tree_cpu_seconds(server.pid)
         for c in clients:
             c.start()
         for _ in clients:
@@ -386,10 +390,22 @@ def measure_http(db: str, env: dict[str, str], settings: Settings, requests: int
             result.errors += errors
             result.latencies_ns.extend(latencies)
         result.seconds = time.perf_counter() - started
+        result.server_cpu_seconds = process_tree_cpu_seconds(server.pid) - cpu_before
         for c in clients:
             c.join()
     result.workers = _workers_from(log)
     return result
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(process_tree_cpu_seconds(int(child)) for child in children)
 
 
 def _workers_from(log: Path) -> int:
@@ -452,6 +468,11 @@ def table(variants: list[Variant], http: dict[str, HttpResult]) -> str:
             ]
             + [""] * (len(header) - 3)
         )
+    cpu_cells = ["web service CPU per request (all server processes), ms", "—"]
+    for v in others:
+        r = http.get(v.name)
+        cpu_cells += [f"{1000 * r.server_cpu_seconds / r.requests:.2f}" if r and r.requests else "—", ""]
+    rows.append(cpu_cells)
     lat_cells = ["web service latency p50 / p99, ms", "—"]
     for v in others:
         r = http.get(v.name)
@@ -584,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                     total.seconds += r.seconds
                     total.latencies_ns += r.latencies_ns
                     total.workers = r.workers
+                    total.server_cpu_seconds += r.server_cpu_seconds
 
         say("done")
         print()

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from skill.dialog import build_skill
 from skill.dialog.questions import BY_KEY
+from skill.dialog.serializer import SkillSerializer
 from skill.dialog.state import Stage
 from skill.envelopes import APPLICATION_ID, Session
 from skill.persistence import open_store
@@ -58,6 +59,7 @@ DRAWN_EXAMPLES = 2_000  # Hypothesis draws every choice: slower, but failures sh
 RUN: Counter[str] = Counter()
 
 SERIALIZER = DefaultSerializer()
+OURS = SkillSerializer()
 SKILL = build_skill(store=open_store("memory:"))
 APP = create_app(verify=False, store=open_store("memory:"))
 CLIENT = APP.test_client()
@@ -439,7 +441,11 @@ def run_skill(envelope: Any) -> bool:
         request = SERIALIZER.deserialize(payload, RequestEnvelope)
     except SerializationException:
         RUN["rejected by the SDK"] += 1
+        with pytest.raises(SerializationException):
+            OURS.deserialize(payload, RequestEnvelope)
         return False
+    # skill.dialog.serializer must read every envelope exactly as the SDK's serializer does.
+    assert SERIALIZER.serialize(OURS.deserialize(payload, RequestEnvelope)) == SERIALIZER.serialize(request)
     if not isinstance(request, RequestEnvelope):  # JSON null, or a bare value: nothing to invoke
         RUN["rejected by the SDK"] += 1
         return False
