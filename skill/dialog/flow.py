@@ -6,9 +6,8 @@ handlers in ``handlers.py`` only translate Alexa requests into calls on ``Conver
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skill.dialog import diary_talk
 from skill.dialog.questions import BY_KEY, Question, next_question
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
 YES, NO, UNSURE = "yes", "no", "unsure"
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):  # not a dataclass: see Question in questions.py
     groups: list[list[str]]
     reprompt: str | None = None  # None ends the session
     urgent_first: bool = False
@@ -35,14 +33,24 @@ class Reply:
         return self.reprompt is None
 
 
-@dataclass
 class Conversation:
-    state: DialogState
-    s: Strings
-    locale: str
-    user_id: str
-    store: DiaryStore | None = None
-    today: date = field(default_factory=date.today)
+    """One turn of the dialog: the state it starts from, the locale's strings and the diary."""
+
+    def __init__(
+        self,
+        state: DialogState,
+        s: Strings,
+        locale: str,
+        user_id: str,
+        store: DiaryStore | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.state = state
+        self.s = s
+        self.locale = locale
+        self.user_id = user_id
+        self.store = store
+        self.today = today or date.today()
 
     # -- helpers -------------------------------------------------------------------------------
 

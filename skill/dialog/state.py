@@ -10,9 +10,9 @@ themselves are still checked against the rule module's ``Answers`` whenever ther
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
-from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -38,20 +38,43 @@ class Stage(StrEnum):
     IDLE = "idle"  # nothing open: a one-shot diary request, or after a diary action
 
 
-@dataclass
 class DialogState:
-    v: int = VERSION
-    stage: Stage = Stage.FOR_WHOM
-    question: str | None = None
-    caregiver: bool = False
-    person: str | None = None
-    answers: dict[str, Any] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)  # questions answered, in order, for "go back"
-    last_speech: list[list[str]] = field(default_factory=list)  # sentence groups, for "repeat"
-    last_reprompt: str = ""
-    # A logged walk waiting for diary consent: minutes or "unlimited" ("log my walk, no limit").
-    pending_minutes: float | str | None = None
-    result_saved: bool = False
+    """Where the conversation is. A plain class, not a dataclass: see Question in questions.py."""
+
+    def __init__(
+        self,
+        v: int = VERSION,
+        stage: Stage = Stage.FOR_WHOM,
+        question: str | None = None,  # the open question's key while stage is QUESTION
+        caregiver: bool = False,
+        person: str | None = None,
+        answers: dict[str, Any] | None = None,
+        history: list[str] | None = None,  # questions answered, in order, for "go back"
+        last_speech: list[list[str]] | None = None,  # sentence groups, for "repeat"
+        last_reprompt: str = "",
+        # A logged walk waiting for diary consent: minutes or "unlimited" ("log my walk, no limit").
+        pending_minutes: float | str | None = None,
+        result_saved: bool = False,
+    ) -> None:
+        self.v = v
+        self.stage = stage
+        self.question = question
+        self.caregiver = caregiver
+        self.person = person
+        self.answers: dict[str, Any] = {} if answers is None else answers
+        self.history: list[str] = [] if history is None else history
+        self.last_speech: list[list[str]] = [] if last_speech is None else last_speech
+        self.last_reprompt = last_reprompt
+        self.pending_minutes = pending_minutes
+        self.result_saved = result_saved
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DialogState) and dump(self) == dump(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"DialogState(stage={self.stage.value!r}, question={self.question!r})"  # no answers: privacy
 
     def checked_answers(self) -> Answers:
         from skill.rules import Answers
@@ -59,7 +82,7 @@ class DialogState:
         return Answers.model_validate(self.answers)
 
 
-_FIELDS = tuple(f.name for f in fields(DialogState))
+_FIELDS = tuple(inspect.signature(DialogState).parameters)
 
 
 class _Unusable(ValueError):
