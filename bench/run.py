@@ -44,6 +44,7 @@ REGION = "us-east-1"
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
+WARM_UP_REQUESTS = 50  # per web-service run, before the timed requests
 ANCHOR, WC, WC_DDB = "anchor", "Walking Check", "Walking Check + DynamoDB"
 MEMORY = "in-memory diary"
 
@@ -63,7 +64,7 @@ FULL = Settings(
     warm_processes=3,
     warm_requests=1500,
     warm_requests_ddb=150,
-    http_requests=3000,
+    http_requests=10_000,
     http_clients=4,
 )
 QUICK = Settings(
@@ -367,7 +368,7 @@ def http_client(port: int, quota: int, user: str, out: Any) -> None:
 
 
 def measure_http(db: str, env: dict[str, str], settings: Settings, requests: int, log: Path) -> HttpResult:
-    """The web service as ``python -m skill serve`` runs it (gunicorn, default worker count), under
+    """The web service as ``python -m skill serve`` runs it (Granian, default worker count), under
     load from ``http_clients`` separate processes."""
     port = free_port()
     args = [sys.executable, "-m", "skill", "serve", "--no-verify", "--port", str(port), "--db", db]
@@ -380,6 +381,11 @@ def measure_http(db: str, env: dict[str, str], settings: Settings, requests: int
             ctx.Process(target=http_client, args=(port, quota, f"{USER_ID}.{i}", out))
             for i in range(settings.http_clients)
         ]
+        # Untimed: a few checks' worth, so the timed part starts with every worker serving.
+        warm_up = ctx.Process(target=http_client, args=(port, WARM_UP_REQUESTS, f"{USER_ID}.warm", out))
+        warm_up.start()
+        out.get(timeout=600)
+        warm_up.join()
         started = time.perf_counter()
         cpu_before = process_tree_cpu_seconds(server.pid)
         for c in clients:

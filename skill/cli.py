@@ -149,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help="worker processes (default: one per CPU core plus one; memory: always uses one)",
+        help="worker processes (default: one per CPU core; --db memory: always uses one)",
     )
     sp.add_argument(
         "--no-verify", action="store_true", help="turn off request signature checks (local testing)"

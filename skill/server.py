@@ -15,7 +15,6 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -32,7 +31,8 @@ from flask_ask_sdk.skill_adapter import (
     VERIFY_TIMESTAMP_APP_CONFIG,
     SkillAdapter,
 )
-from gunicorn.app.base import BaseApplication
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -185,6 +185,11 @@ def create_app(
         from skill.dialog import build_skill
 
         skill = build_skill(store=store, skill_id=skill_id)
+    # A long-running service loads and builds the rule models now, not during some user's first
+    # result; on Lambda they stay lazy, for cold start (see skill/rules/__init__.py).
+    from skill.rules import Answers, assess
+
+    assess(Answers())
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -266,28 +271,8 @@ def store_is_shared(store: Any) -> bool:
 
 
 def default_workers() -> int:
-    """One worker process per core, plus one to cover a worker waiting on storage."""
-    return (os.cpu_count() or 1) + 1
-
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
-    """gunicorn configured in code, so ``python -m skill serve`` stays the one way to run it.
-
-    ``load`` runs in each worker after the fork: every worker builds its own app, diary store and
-    connections, and nothing opened in the parent is shared.
-    """
-
-    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
-        self._factory = factory
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self._factory()
+    """One worker process per core: each serves from one Python thread, so more would only queue."""
+    return os.cpu_count() or 1
 
 
 def serve(
@@ -301,13 +286,12 @@ def serve(
 ) -> None:
     """Run the web service until stopped (``python -m skill serve``).
 
-    gunicorn with ``workers`` synchronous worker processes (default ``default_workers()``) and no
-    access log (the service logs one line per request itself). Synchronous workers take one
-    request per connection, so every request goes to whichever worker is free; gunicorn's threaded
-    workers with keep-alive used half the CPU on their own bookkeeping, and a kept-alive
-    connection stays on one worker however busy it is. The
-    in-memory diary cannot be shared between processes, so ``memory:`` runs one worker. With
-    verification on, the workers share one replay memory in a scratch SQLite file. Put the
+    Granian runs ``workers`` processes (default ``default_workers()``), each serving the Flask app
+    from one Python thread, with HTTP/1.1 keep-alive handled in Granian's Rust core and no access
+    log (the service logs one line per request itself). It needs about 1 ms of CPU per request
+    where gunicorn needed 1.7 to 1.9 (docs/architecture.md). Each worker builds its own app and
+    diary store after the fork. The in-memory diary cannot be shared between processes, so ``memory:`` runs one worker.
+    With verification on, the workers share one replay memory in a scratch SQLite file. Put the
     service behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
     """
     if not logging.getLogger().handlers:
@@ -321,7 +305,7 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="walking-check-replay-") as scratch:
         seen_ids = SqliteSeenIds(Path(scratch) / "seen.sqlite3") if verify and count > 1 else None
 
-        def app() -> Flask:
+        def load_app(target: str) -> Flask:  # runs in each worker process, after the fork
             return create_app(
                 verify=verify,
                 skill_id=skill_id,
@@ -330,26 +314,24 @@ def serve(
                 seen_ids=seen_ids,
             )
 
-        def ready(server: Any) -> None:
-            log.info(
-                "Walking Check listening on %s with %d worker(s) (verification %s, skill id %s)",
-                ", ".join(str(listener) for listener in server.LISTENERS),
-                count,
-                "on" if verify else "OFF",
-                "checked" if skill_id else "not checked",
-            )
-
-        options = {
-            "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-            "workers": count,
-            "worker_class": "sync",
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "info",
-            "proc_name": "walking-check",
-            "control_socket_disable": True,  # no runtime control socket in the home directory
-            "when_ready": ready,
-        }
-        _Gunicorn(app, options).run()
+        server = Granian(
+            target="walking-check",  # a label: load_app builds the app
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            http=HTTPModes.http1,
+            websockets=False,
+            workers=count,
+            blocking_threads=1,
+            log_access=False,
+            respawn_failed_workers=True,
+        )
+        log.info(
+            "Walking Check listening on http://%s:%d with %d worker(s) (verification %s, skill id %s)",
+            host,
+            port,
+            count,
+            "on" if verify else "OFF",
+            "checked" if skill_id else "not checked",
+        )
+        server.serve(target_loader=load_app)

@@ -4,7 +4,7 @@ Starts ``python -m skill serve --no-verify`` on a free loopback port with a fres
 then a separate client process sends whole conversations (launch, the check's answers with the
 session attributes carried from turn to turn, the result, the diary consent) over keep-alive
 HTTP/1.1 connections, ``--concurrency`` at a time, until ``--requests`` have been answered.
-Meanwhile the server's resident memory is sampled from ``/proc/<pid>/status``.
+Meanwhile the server's resident memory (all its processes) is sampled from ``/proc/<pid>/status``.
 
 It prints requests per second, p50 / p99 latency, the error count and the server's RSS in the
 first and last quarter of the run, and exits non-zero if any request failed or memory grew by
@@ -245,13 +245,17 @@ def _free_port() -> int:
 
 
 def _rss_kb(pid: int) -> int | None:
+    """Resident memory of the server: the main process and all its worker processes."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
+        own = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (OSError, StopIteration):
         return None
-    return None
+    return own + sum(_rss_kb(int(child)) or 0 for child in children)
 
 
 def _wait_for_health(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -47,6 +47,7 @@ def test_lambda_handler_loads_no_web_stack_or_storage() -> None:
         "botocore",
         "flask",
         "werkzeug",
+        "granian",
         "flask_ask_sdk",
         "ask_sdk_webservice_support",
         "sqlite3",

@@ -359,7 +359,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _serving(tmp_path: Path, serve_call: str, setup: str = "") -> Iterator[tuple[str, Path]]:
-    """``python -m skill serve``'s ``serve()`` in a subprocess: gunicorn and its workers, as run in
+    """``python -m skill serve``'s ``serve()`` in a subprocess: Granian and its workers, as run in
     production. Yields the base URL and the server's log file (each line tagged with its pid)."""
     port = _free_port()
     code = (
