@@ -325,6 +325,9 @@ def serve(
             blocking_threads=1,
             log_access=False,
             respawn_failed_workers=True,
+            # A stop signal that arrives while a worker is still starting can leave that worker
+            # running; after five seconds it is killed (SQLite rolls back any open write).
+            workers_kill_timeout=5,
         )
         log.info(
             "Walking Check listening on http://%s:%d with %d worker(s) (verification %s, skill id %s)",

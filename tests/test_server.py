@@ -471,6 +471,15 @@ def test_serve_in_a_subprocess(tmp_path: Path, verify: bool) -> None:
     assert "Traceback" not in log_text
 
 
+def test_a_stop_while_workers_start_still_stops(tmp_path: Path) -> None:
+    """Stopped as soon as the first worker answers, before the other may have started."""
+    for _ in range(3):
+        started = time.monotonic()
+        with _serving(tmp_path, f"False, {str(tmp_path / 'diary.sqlite3')!r}, workers=2"):
+            pass  # _serving terminates the server and asserts a clean exit within 30 s
+        assert time.monotonic() - started < 25
+
+
 def test_the_in_memory_diary_is_served_by_one_process(tmp_path: Path) -> None:
     with _serving(tmp_path, "False, 'memory:', workers=3") as (base, log):
         assert _http(f"{base}/health")[0] == 200
