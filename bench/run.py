@@ -60,7 +60,7 @@ class Settings:
 
 
 FULL = Settings(
-    cold_runs=15,
+    cold_runs=30,  # cold starts on a shared 2-core machine vary by ±20 ms: enough for a stable median
     warm_processes=3,
     warm_requests=1500,
     warm_requests_ddb=150,

@@ -49,7 +49,8 @@ def _open_store() -> DiaryStore | None:
         if retention:
             spec += f"&ttl_days={quote(retention, safe='')}"
         store: DiaryStore = open_store(spec)
-        # Create the DynamoDB client now: init time is not billed against the first request.
+        # Create the DynamoDB client in the init phase: with provisioned concurrency that happens
+        # before anyone is waiting; on a plain cold start the first request pays the same either way.
         warm = getattr(store, "client", None)
         if callable(warm):
             warm()
