@@ -476,6 +476,43 @@ def test_zip_alone_answers_a_launch_request_and_rejects_other_skills(unpacked: P
     assert SLOT_SENTINEL not in logs
 
 
+def _recorded_check() -> dict[str, Any]:
+    """Every turn of a whole check, recorded through the skill in this process (each envelope
+    carries the session attributes the previous answer returned)."""
+    from ask_sdk_model import RequestEnvelope
+
+    from skill.dialog import build_skill
+    from skill.envelopes import APPLICATION_ID, Session, slot
+
+    skill = build_skill(store=None, skill_id=APPLICATION_ID)
+    session = Session("amzn1.ask.account.ZIPCHECK")
+    turns = [("AMAZON.NoIntent", None)] * 2 + [("WalkTimeIntent", {"minutes": slot("minutes", "8")})]
+    turns += [("AMAZON.YesIntent", None)] * 2 + [("AMAZON.NoIntent", None)] * 3
+    events = {"0-launch": session.launch()}
+    events["1-for-whom"] = session.intent(
+        "ForWhomIntent", {"person": slot("person", "self", value_id="self", slot_type="PersonType")}
+    )
+    for i, (name, slots) in enumerate(turns, start=2):
+        previous = events[sorted(events)[-1]]
+        envelope = skill.serializer.deserialize(payload=json.dumps(previous), obj_type=RequestEnvelope)
+        session.absorb(skill.serializer.serialize(skill.invoke(request_envelope=envelope, context=None)))
+        events[f"{i}-{name}"] = session.intent(name, slots)
+    return events
+
+
+def test_zip_alone_runs_a_whole_check_to_its_result(unpacked: Path) -> None:
+    """The result turn loads the rule module's pydantic models, which a launch never does."""
+    from skill.envelopes import APPLICATION_ID
+
+    events = _recorded_check()
+    out, _ = _run_from_zip(unpacked, events, SKILL_ID=APPLICATION_ID)
+    answers = [out[name]["response"] for name in sorted(events)]
+    result = answers[-1]
+    assert "card" in result["response"], _speech(result)
+    assert "ten minutes" in _speech(result)  # F2: walking less than ten minutes
+    assert all(_speech(a).strip() for a in answers)
+
+
 def test_zip_alone_works_when_diary_storage_cannot_be_set_up(unpacked: Path) -> None:
     # boto3 is not in the zip (the Lambda runtime provides it), so here the DynamoDB store cannot
     # start: the check must still answer.
