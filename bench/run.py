@@ -101,7 +101,7 @@ def build_anchor_zip(out: Path) -> tuple[Path, int, int]:
     files: dict[str, Path] = {"lambda_function.py": handler}
     dists = [metadata.distribution("ask-sdk-core"), *packaging.runtime_distributions("ask-sdk-core")]
     packaging.add_distributions(files, dists)
-    packaging.add_bytecode(files, out / "anchor_pyc")
+    packaging.add_bytecode(files, out / "anchor_pyc", keep_source=lambda name: name == "lambda_function.py")
     zip_path = out / "anchor.zip"
     unzipped = packaging._write_zip(zip_path, files)
     return zip_path, zip_path.stat().st_size, unzipped

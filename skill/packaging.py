@@ -9,6 +9,9 @@ boto3 and botocore are left out on purpose: the python3.11 Lambda runtime ships 
 by AWS), they are about 25 MB unzipped, and they would slow every cold start for the few DynamoDB
 calls the diary makes.
 
+Everything ships compiled (``add_bytecode``): the dependencies as bytecode only, Walking Check's
+own modules with their source beside the bytecode, so its tracebacks stay readable.
+
 The compiled dependency (pydantic-core) only runs where it was built for, so the build refuses to
 run anywhere but CPython 3.11 on x86_64 Linux with manylinux wheels old enough for Amazon Linux 2
 (glibc 2.26), which is exactly the Lambda python3.11 x86_64 target in ``template.yaml``.
@@ -27,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -260,12 +264,22 @@ for name, source, target in json.load(sys.stdin):
 """
 
 
-def add_bytecode(files: dict[str, Path], workdir: Path) -> None:
-    """Add ``__pycache__/*.cpython-311.pyc`` for every module in ``files``.
+def own_code(name: str) -> bool:
+    """Walking Check's own modules, which keep their source in the zip."""
+    return name == "lambda_function.py" or name.startswith("skill/")
 
-    /var/task is read-only, so without these every cold start compiles ask_sdk_model, pydantic and
-    the skill from source. UNCHECKED_HASH: the source is never stat'ed or hashed at import (the
-    zip's fixed timestamps would defeat timestamp checks), and the file is the same on every build.
+
+def add_bytecode(
+    files: dict[str, Path], workdir: Path, keep_source: Callable[[str], bool] = own_code
+) -> None:
+    """Compile every module in ``files`` to bytecode.
+
+    /var/task is read-only, so without bytecode every cold start compiles ask_sdk_model, pydantic
+    and the skill from source. Modules for which ``keep_source`` is true get
+    ``__pycache__/*.cpython-311.pyc`` beside their source; the dependencies ship as bytecode only
+    (``module.pyc`` in place of ``module.py``, which Python imports directly), a quarter less zip
+    to download and unpack on a cold start. UNCHECKED_HASH: a source is never stat'ed or hashed at
+    import (the zip's fixed timestamps would defeat timestamp checks), and every build is the same.
     """
     import importlib.util
     import subprocess
@@ -273,12 +287,12 @@ def add_bytecode(files: dict[str, Path], workdir: Path) -> None:
     jobs = []
     for name in sorted(files):
         if name.endswith(".py"):
-            cached = importlib.util.cache_from_source(name)
-            jobs.append((name, str(files[name]), str(workdir / cached)))
+            compiled = importlib.util.cache_from_source(name) if keep_source(name) else name + "c"
+            jobs.append((name, str(files[name]), str(workdir / compiled), compiled))
     env = {"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "")}
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", _COMPILE],
-        input=json.dumps(jobs),
+        input=json.dumps([job[:3] for job in jobs]),
         capture_output=True,
         text=True,
         env=env,
@@ -287,9 +301,11 @@ def add_bytecode(files: dict[str, Path], workdir: Path) -> None:
     )
     if result.returncode != 0:
         raise PackagingError(f"compiling bytecode failed: {result.stderr.strip().splitlines()[-1:]}")
-    for name, _, target in jobs:
+    for name, _, target, compiled in jobs:
         if os.path.exists(target):
-            files[importlib.util.cache_from_source(name)] = Path(target)
+            files[compiled] = Path(target)
+            if not keep_source(name):
+                del files[name]
 
 
 def build_zip(zip_path: Path, repo: Path) -> tuple[int, int, tuple[str, ...]]:
