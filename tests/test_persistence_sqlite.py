@@ -138,6 +138,27 @@ def test_several_processes_writing_for_one_user_lose_nothing(tmp_path: Path) -> 
     assert got == sorted(float(n * 1000 + i) for n in range(processes) for i in range(count))
 
 
+def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    """A store used before a fork (a web server that loads its app first) works in the child,
+    which never touches the parent's connection, and the parent's connection keeps working."""
+    store = SQLiteDiaryStore(tmp_path / "d.sqlite3")
+    store.set_consent(USER, True)
+    inherited = store._local.conn
+    pid = os.fork()
+    if pid == 0:  # the child: exit status says whether it worked
+        ok = False
+        try:
+            store.add(USER, DiaryEntry(day=dt.date(2025, 6, 2), walk_minutes=7))
+            ok = store._local.conn is not inherited and store._forked_away == [inherited]
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.add(USER, DiaryEntry(day=dt.date(2025, 6, 3), walk_minutes=9))
+    assert store._local.conn is inherited
+    assert [e.walk_minutes for e in store.entries(USER)] == [7.0, 9.0]
+
+
 def _hold_write_lock(path: Path) -> sqlite3.Connection:
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")

@@ -97,6 +97,7 @@ class SQLiteDiaryStore:
         self._ready = False
         self._ready_lock = threading.Lock()
         self._local = threading.local()
+        self._forked_away: list[sqlite3.Connection] = []
 
     # -- connections -------------------------------------------------------------------
 
@@ -163,7 +164,11 @@ class SQLiteDiaryStore:
         identity = (os.getpid(), st.st_dev, st.st_ino)
         local = self._local
         conn: sqlite3.Connection | None = getattr(local, "conn", None)
-        if conn is not None and local.identity != identity:
+        if conn is not None and local.identity[0] != identity[0]:
+            # Inherited through fork: SQLite forbids using, even closing, it in the child.
+            self._forked_away.append(conn)
+            local.conn = conn = None
+        elif conn is not None and local.identity != identity:
             self._drop_thread_connection()
             conn = None
         if conn is None:
