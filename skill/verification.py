@@ -205,8 +205,9 @@ class SignatureVerifier(AbstractVerifier):
     ``Signature-256`` with every request and SHA-1 signatures are no longer trustworthy.
 
     ``trust_roots`` defaults to the certifi bundle; ``fetch`` defaults to ``fetch_cert_chain``.
-    Validated chains are cached by canonical URL (bounded, LRU, ``cache_seconds``); dates and the
-    chain are re-checked on every request, and a cached chain that fails is downloaded again once.
+    Validated chains are cached by canonical URL (bounded, LRU, ``cache_seconds``) with the dates
+    between which every certificate of the validated path is valid; each request checks those
+    dates, and a cached chain outside them is downloaded and validated again once.
     """
 
     def __init__(
@@ -223,7 +224,9 @@ class SignatureVerifier(AbstractVerifier):
             raise ValueError("at least one trusted root certificate is needed")
         self._store = Store(roots)
         self._fetch = fetch or fetch_cert_chain
-        self._cache: OrderedDict[str, tuple[float, list[x509.Certificate]]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, list[x509.Certificate], tuple[datetime, datetime]]] = (
+            OrderedDict()
+        )
         self._cache_size = cache_size
         self._cache_seconds = cache_seconds
         self._clock = clock
@@ -256,26 +259,28 @@ class SignatureVerifier(AbstractVerifier):
     def _signing_certificate(self, url: str) -> x509.Certificate:
         cached = self._cached(url)
         if cached is not None:
-            try:
-                self._validate_chain(cached)
-                return cached[0]
-            except VerificationException:
-                # Perhaps renewed in place at the same URL: forget it and download once more.
-                with self._lock:
-                    self._cache.pop(url, None)
+            chain, (valid_from, valid_until) = cached
+            # Validated before against the same roots: only time can change the answer, so the
+            # dates of the validated path are all there is to check (a full path validation was
+            # two thirds of a request's CPU).
+            if valid_from <= datetime.now(UTC) <= valid_until:
+                return chain[0]
+            # Perhaps renewed in place at the same URL: forget it and download once more.
+            with self._lock:
+                self._cache.pop(url, None)
         try:
             chain = x509.load_pem_x509_certificates(self._fetch(url))
         except ValueError as exc:
             raise VerificationException("certificate chain is not valid PEM") from exc
-        self._validate_chain(chain)
+        window = self._validate_chain(chain)
         with self._lock:
-            self._cache[url] = (self._clock(), chain)
+            self._cache[url] = (self._clock(), chain, window)
             self._cache.move_to_end(url)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return chain[0]
 
-    def _cached(self, url: str) -> list[x509.Certificate] | None:
+    def _cached(self, url: str) -> tuple[list[x509.Certificate], tuple[datetime, datetime]] | None:
         with self._lock:
             entry = self._cache.get(url)
             if entry is None:
@@ -284,9 +289,10 @@ class SignatureVerifier(AbstractVerifier):
                 del self._cache[url]
                 return None
             self._cache.move_to_end(url)
-            return entry[1]
+            return entry[1], entry[2]
 
-    def _validate_chain(self, chain: Sequence[x509.Certificate]) -> None:
+    def _validate_chain(self, chain: Sequence[x509.Certificate]) -> tuple[datetime, datetime]:
+        """Validate ``chain`` now; return when every certificate of the validated path is valid."""
         leaf, intermediates = chain[0], list(chain[1:])
         now = datetime.now(UTC)
         if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
@@ -314,9 +320,10 @@ class SignatureVerifier(AbstractVerifier):
             .build_server_verifier(x509.DNSName(ALEXA_SIGNING_DOMAIN))
         )
         try:
-            verifier.verify(leaf, intermediates)
+            path = verifier.verify(leaf, intermediates)
         except VerificationError as exc:
             raise VerificationException("certificate chain does not lead to a trusted root") from exc
+        return max(c.not_valid_before_utc for c in path), min(c.not_valid_after_utc for c in path)
 
 
 class SkillIdVerifier(AbstractVerifier):
