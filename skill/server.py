@@ -271,7 +271,7 @@ def store_is_shared(store: Any) -> bool:
 
 
 def default_workers() -> int:
-    """One worker process per core: each serves from one Python thread, so more would only queue."""
+    """One worker process per core: Python code in one process runs on one core at a time."""
     return os.cpu_count() or 1
 
 
@@ -287,12 +287,14 @@ def serve(
     """Run the web service until stopped (``python -m skill serve``).
 
     Granian runs ``workers`` processes (default ``default_workers()``), each serving the Flask app
-    from one Python thread, with HTTP/1.1 keep-alive handled in Granian's Rust core and no access
-    log (the service logs one line per request itself). It needs about 1 ms of CPU per request
-    where gunicorn needed 1.7 to 1.9 (docs/architecture.md). Each worker builds its own app and
-    diary store after the fork. The in-memory diary cannot be shared between processes, so ``memory:`` runs one worker.
-    With verification on, the workers share one replay memory in a scratch SQLite file. Put the
-    service behind a TLS-terminating reverse proxy: Alexa only calls HTTPS endpoints.
+    from a few Python threads (a request waiting on DynamoDB or a SQLite lock does not hold up
+    the worker), with HTTP/1.1 keep-alive handled in Granian's Rust core and no access log (the
+    service logs one line per request itself). It needs about 1 ms of CPU per request where
+    gunicorn needed 1.7 to 1.9 (docs/architecture.md). Each worker builds its own app and diary
+    store after the fork. The in-memory diary cannot be shared between processes, so ``memory:``
+    runs one worker. With verification on, the workers share one replay memory in a scratch
+    SQLite file. Put the service behind a TLS-terminating reverse proxy: Alexa only calls HTTPS
+    endpoints.
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -322,7 +324,7 @@ def serve(
             http=HTTPModes.http1,
             websockets=False,
             workers=count,
-            blocking_threads=1,
+            blocking_threads=4,  # every component a request touches is thread-safe
             log_access=False,
             respawn_failed_workers=True,
             # A stop signal that arrives while a worker is still starting can leave that worker

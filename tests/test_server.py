@@ -480,6 +480,41 @@ def test_a_stop_while_workers_start_still_stops(tmp_path: Path) -> None:
         assert time.monotonic() - started < 25
 
 
+def test_concurrent_conversations_in_one_worker_do_not_mix(tmp_path: Path) -> None:
+    """Eight people at once through one worker's threads: each result speaks that person's own
+    walking time, so nothing per request (the parsed envelope, the state) crosses threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skill.envelopes import Session, slot
+    from skill.locale.numbers import number_in_words
+
+    def check(minutes: int, base: str) -> str:
+        session = Session(f"amzn1.ask.account.PARALLEL{minutes}", application_id=SKILL_ID)
+        person = {"person": slot("person", "self", value_id="self", slot_type="PersonType")}
+        turns = [session.launch, lambda: session.intent("ForWhomIntent", person)]
+        turns += [lambda: session.intent("AMAZON.NoIntent")] * 2
+        turns += [lambda: session.intent("WalkTimeIntent", {"minutes": slot("minutes", str(minutes))})]
+        turns += [lambda: session.intent("AMAZON.YesIntent")] * 2 + [
+            lambda: session.intent("AMAZON.NoIntent")
+        ] * 3
+        payload: dict[str, Any] = {}
+        for make in turns:
+            status, payload = _http(
+                f"{base}/", json.dumps(make()).encode(), {"Content-Type": "application/json"}
+            )
+            assert status == 200
+            session.absorb(payload)
+        assert "card" in payload["response"]
+        return str(payload["response"]["outputSpeech"]["ssml"])
+
+    db = str(tmp_path / "diary.sqlite3")
+    minutes = [2, 3, 4, 5, 6, 7, 8, 9]
+    with _serving(tmp_path, f"False, {db!r}, workers=1") as (base, _), ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda m: check(m, base), minutes))
+    for m, speech in zip(minutes, results, strict=True):
+        assert f"walk {number_in_words(m)} minutes" in speech, (m, speech)
+
+
 def test_the_in_memory_diary_is_served_by_one_process(tmp_path: Path) -> None:
     with _serving(tmp_path, "False, 'memory:', workers=3") as (base, log):
         assert _http(f"{base}/health")[0] == 200
