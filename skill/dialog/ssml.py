@@ -5,12 +5,24 @@ The emergency group is never slowed or preceded by anything.
 
 from __future__ import annotations
 
+import functools
+import re
+
 SLOW = "90%"
 PAUSE = '<break time="600ms"/>'
 
 
+@functools.cache
+def _not_xml() -> re.Pattern[str]:
+    # Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF).
+    # Our own strings have none, but a tampered "repeat" text could; compiled on first use.
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape(text: str) -> str:
-    """``xml.sax.saxutils.escape`` without its import cost (it pulls in urllib.request and ssl)."""
+    """``xml.sax.saxutils.escape`` without its import cost (it pulls in urllib.request and ssl),
+    and without characters that would make the SSML ill-formed: Alexa refuses the whole reply."""
+    text = _not_xml().sub("", text)
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
