@@ -40,8 +40,9 @@ PROBE = Path(__file__).with_name("probe.py")
 USER_ID = "amzn1.ask.account.BENCHUSER"
 TABLE = "WalkingCheckDiaryBench"
 REGION = "us-east-1"
-# What the python3.11 Lambda runtime provides outside the zip (/var/runtime).
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath")
+# What the python3.11 Lambda runtime provides outside the zip (/var/runtime): boto3 and the
+# packages botocore needs. The zip's own copies come first on sys.path, as on Lambda.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
 WARM_UP_REQUESTS = 50  # per web-service run, before the timed requests
@@ -114,7 +115,7 @@ def unpack(zip_path: Path, target: Path) -> Path:
 
 
 def lambda_runtime_dir(target: Path) -> Path:
-    """Stand-in for /var/runtime: boto3 and friends from this environment, nothing else."""
+    """Stand-in for /var/runtime: boto3 and the packages botocore needs, from this environment."""
     target.mkdir()
     for name in RUNTIME_PACKAGES:
         spec = find_spec(name)

@@ -3,7 +3,9 @@
 ``build/lambda.zip`` holds ``lambda_function.py`` at its root, the ``skill`` package (runtime code
 and locale data only) and the runtime dependencies, copied file by file from the distributions
 installed in the running environment: the exact versions the tests ran against, no network. The
-dependency list is the closure of this project's own requirements read from installed metadata.
+dependency list is the closure of this project's own requirements read from installed metadata,
+less what Lambda never imports (``NEVER_IMPORTED``, ``UNUSED_FILES``; tests/test_deployment.py
+sends every intent at every step of a check to the unpacked zip to keep that true).
 
 boto3 and botocore are left out on purpose: the python3.11 Lambda runtime ships them (kept patched
 by AWS), they are about 25 MB unzipped, and they would slow every cold start for the few DynamoDB
@@ -42,6 +44,18 @@ PROJECT = "walking-check"
 RUNTIME_EXTRAS: tuple[str, ...] = ()
 # Provided by the Lambda python3.11 runtime; not followed when computing the closure.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# Required by a dependency but never imported on Lambda, so not followed either. ask-sdk-core needs
+# requests only for ``ask_sdk_core.api_client.DefaultApiClient`` (calls to Alexa's service APIs,
+# which Walking Check makes none of); with it go urllib3, certifi, idna and charset-normalizer,
+# 0.8 MB of zip. It also means botocore on Lambda uses the runtime's own urllib3, not a copy of
+# ours that would shadow it.
+NEVER_IMPORTED = frozenset({"requests"})
+# Files inside shipped distributions that nothing on Lambda imports or reads (prefixes).
+UNUSED_FILES = (
+    "pydantic/v1/",  # pydantic 1 compatibility copy, for code still written against pydantic 1
+    "pydantic/mypy.py",  # a mypy plugin
+    "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",  # only dateutil.tz.gettz's fallback reads it
+)
 # Modules of the skill package that only the web service or the build use.
 NOT_ON_LAMBDA = frozenset({"server.py", "verification.py", "packaging.py"})
 SKILL_SUFFIXES = frozenset({".py", ".json", ".typed"})
@@ -135,7 +149,8 @@ def runtime_distributions(
     root: str = PROJECT, root_extras: tuple[str, ...] = RUNTIME_EXTRAS
 ) -> list[metadata.Distribution]:
     """The installed distributions Lambda needs: this project's requirements (plus RUNTIME_EXTRAS),
-    followed transitively through installed metadata, minus what the runtime provides.
+    followed transitively through installed metadata, minus what the runtime provides
+    and what is never imported there (NEVER_IMPORTED).
 
     ``root`` names another installed distribution to take the closure of (``bench`` packages a
     bare ask-sdk-core skill this way); the root itself is never in the result."""
@@ -158,7 +173,7 @@ def runtime_distributions(
             key = _normalize(req.name)
             # Markers are evaluated for this interpreter, which is the Lambda target (check_target).
             wanted = any(req.marker.evaluate({"extra": e}) for e in extras or {""}) if req.marker else True
-            if not wanted or key in PROVIDED_BY_RUNTIME:
+            if not wanted or key in PROVIDED_BY_RUNTIME or key in NEVER_IMPORTED:
                 continue
             if key not in found:
                 try:
@@ -180,6 +195,8 @@ def _dist_files(dist: metadata.Distribution) -> dict[str, Path]:
     for rel in dist.files or []:
         parts = rel.parts
         if ".." in parts or "__pycache__" in parts or rel.suffix == ".pyc":
+            continue
+        if rel.as_posix().startswith(UNUSED_FILES):
             continue
         # RECORD lists bytecode we do not ship; INSTALLER and friends describe this machine.
         if parts[0].endswith(".dist-info") and parts[-1] in {

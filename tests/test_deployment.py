@@ -288,7 +288,9 @@ def test_zip_contents(built: BuildResult, record_property: Any) -> None:
 def test_dependencies_come_from_metadata_not_dev_tools(built: BuildResult) -> None:
     names = {re.split("==", d)[0].lower().replace("_", "-") for d in built.distributions}
     assert {"ask-sdk-core", "ask-sdk-model", "ask-sdk-runtime", "pydantic", "pydantic-core"} <= names
-    assert {"requests", "urllib3", "certifi", "idna", "charset-normalizer", "python-dateutil", "six"} <= names
+    assert {"python-dateutil", "six"} <= names
+    # ask-sdk-core's requests (and its own dependencies) is never imported on Lambda.
+    assert not names & {"requests", "urllib3", "certifi", "idna", "charset-normalizer"}
     assert not names & {
         "boto3",
         "botocore",
@@ -516,6 +518,60 @@ def test_zip_alone_runs_a_whole_check_to_its_result(unpacked: Path) -> None:
     assert "card" in result["response"], _speech(result)
     assert "ten minutes" in _speech(result)  # F2: walking less than ten minutes
     assert all(_speech(a).strip() for a in answers)
+
+
+def _model_slot_values() -> dict[str, tuple[str, str]]:
+    """Slot type -> (spoken value, id): the first value of each custom type, a number for the rest."""
+    model = json.loads((REPO / "interaction_models" / "en-US.json").read_text(encoding="utf-8"))
+    values = {"AMAZON.NUMBER": ("8", "8")}
+    for slot_type in model["interactionModel"]["languageModel"]["types"]:
+        first = slot_type["values"][0]
+        values[slot_type["name"]] = (first["name"]["value"], first.get("id") or first["name"]["value"])
+    return values
+
+
+def test_zip_alone_answers_every_intent_at_every_step_of_a_check(unpacked: Path) -> None:
+    """The packaging leaves out what Lambda never imports (packaging.NEVER_IMPORTED, UNUSED_FILES):
+    any handler reaching for it would fail here, and SpeakOnError would log 'request failed'."""
+    from skill.envelopes import APPLICATION_ID, Session, slot
+
+    model = json.loads((REPO / "interaction_models" / "en-US.json").read_text(encoding="utf-8"))
+    intents = model["interactionModel"]["languageModel"]["intents"]
+    values = _model_slot_values()
+    events: dict[str, Any] = {}
+    for step, recorded in sorted(_recorded_check().items()):
+        session = Session("amzn1.ask.account.EVERYINTENT")
+        session.attributes = recorded["session"]["attributes"]
+        session.new = recorded["session"]["new"]
+        for intent in intents:
+            slots = {}
+            for s in intent.get("slots", []):
+                value, value_id = values[s["type"]]
+                slots[s["name"]] = slot(s["name"], value, value_id=value_id, slot_type=s["type"])
+            events[f"{step} {intent['name']}"] = session.intent(intent["name"], slots)
+        events[f"{step} ended"] = session.ended()
+    assert len(events) > 150
+    out, logs = _run_from_zip(unpacked, events, SKILL_ID=APPLICATION_ID)
+    assert "request failed" not in logs
+    assert not [name for name in events if "error" in out[name]]
+    spoken = [name for name in events if not name.endswith("ended")]
+    assert all(_speech(out[name]["response"]).strip() for name in spoken)
+
+
+def test_zip_leaves_out_what_lambda_never_imports(built: BuildResult) -> None:
+    with zipfile.ZipFile(built.zip_path) as zf:
+        names = zf.namelist()
+    for prefix in (
+        "requests/",
+        "urllib3/",
+        "certifi/",
+        "idna/",
+        "charset_normalizer/",
+        *packaging.UNUSED_FILES,
+    ):
+        assert not any(n.startswith(prefix) for n in names), prefix
+    # The rest of those packages stays.
+    assert "pydantic/main.pyc" in names and "dateutil/tz/tz.pyc" in names
 
 
 def test_zip_alone_works_when_diary_storage_cannot_be_set_up(unpacked: Path) -> None:
