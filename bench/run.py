@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import http.client
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -61,7 +62,7 @@ class Settings:
 
 
 FULL = Settings(
-    cold_runs=30,  # cold starts on a shared 2-core machine vary by ±20 ms: enough for a stable median
+    cold_runs=60,  # cold starts on a shared 2-core machine vary by ±20 ms; see median_interval
     warm_processes=3,
     warm_requests=1500,
     warm_requests_ddb=150,
@@ -429,6 +430,22 @@ def pct(samples: list[int] | list[float], q: float) -> float:
     return float(ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered)) - 1))])
 
 
+def median_interval(samples: list[float], confidence: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median: the order statistics k and n + 1 - k, with k
+    the largest for which Binomial(n, 1/2) puts at most (1 - confidence) / 2 below k."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    tail, k = 0.0, 0
+    while k < n // 2:
+        tail += math.comb(n, k) / 2**n  # P(exactly k samples below the true median)
+        if tail > (1 - confidence) / 2:
+            break
+        k += 1
+    if k == 0:  # too few samples for the interval: the full range
+        return ordered[0], ordered[-1]
+    return ordered[k - 1], ordered[n - k]
+
+
 def fmt_ms(value: float) -> str:
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
@@ -450,6 +467,14 @@ def table(variants: list[Variant], http: dict[str, HttpResult]) -> str:
     row("import of the handler module, ms (median)", lambda v: statistics.median(v.import_ms))
     row("cold start to first response, ms (median)", lambda v: statistics.median(v.cold_ms))
     row("cold start to first response, ms (min)", lambda v: min(v.cold_ms))
+    # Each round starts every variant once, back to back, so a ratio within a round cancels most of
+    # the machine's slow and fast stretches.
+    ratio_cells = ["cold start ÷ anchor's in the same round: median (95% interval)", "—"]
+    for v in others:
+        ratios = [x / b for x, b in zip(v.cold_ms, base.cold_ms, strict=True)]
+        low, high = median_interval(ratios)
+        ratio_cells += [f"{statistics.median(ratios):.2f}× ({low:.2f}–{high:.2f})", ""]
+    rows.append(ratio_cells)
 
     def warm(i: int, q: float) -> Callable[[Variant], float]:
         return lambda v: pct(v.warm_ns[v.turns[i]], q) / 1e6
