@@ -21,3 +21,9 @@ def test_ssml_is_always_well_formed(groups: list[list[str]], urgent_first: bool)
 def test_markup_characters_are_spoken_as_text_and_forbidden_ones_dropped() -> None:
     ssml = to_ssml([["Knees & <hips>\x00\ud800\ufffe fine"]])
     assert "".join(ET.fromstring(ssml).itertext()) == "Knees & <hips> fine"
+
+
+def test_tabs_and_line_breaks_are_kept() -> None:
+    # Not printable, so they take the slow path, but XML allows them.
+    ssml = to_ssml([["Left\tright\r\nnext \u00e9"]])
+    assert "".join(ET.fromstring(ssml).itertext()) == "Left\tright\nnext \u00e9"

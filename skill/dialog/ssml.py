@@ -15,14 +15,16 @@ PAUSE = '<break time="600ms"/>'
 @functools.cache
 def _not_xml() -> re.Pattern[str]:
     # Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF).
-    # Our own strings have none, but a tampered "repeat" text could; compiled on first use.
+    # Our own strings have none, but a tampered "repeat" text could; compiled on first use (a
+    # millisecond: a cold start's launch never needs it).
     return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
     """``xml.sax.saxutils.escape`` without its import cost (it pulls in urllib.request and ssl),
     and without characters that would make the SSML ill-formed: Alexa refuses the whole reply."""
-    text = _not_xml().sub("", text)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII has none to drop
+        text = _not_xml().sub("", text)
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
