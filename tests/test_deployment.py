@@ -7,6 +7,7 @@ fresh interpreter that sees only that directory and the standard library.
 from __future__ import annotations
 
 import json
+import marshal
 import re
 import shutil
 import subprocess
@@ -273,6 +274,10 @@ def test_zip_contents(built: BuildResult, record_property: Any) -> None:
             else:
                 assert "__pycache__" not in n and n[:-1] not in names, n
             assert int.from_bytes(zf.read(n)[4:8], "little") == 0b01, n  # hash-based, unchecked
+        # Compiled without column ranges (-X no_debug_ranges), with line numbers.
+        code = marshal.loads(zf.read("pydantic/main.pyc")[16:])
+        assert {column for _, _, column, _ in code.co_positions()} == {None}
+        assert any(line for _, _, line in code.co_lines())
     assert not [n for n in names if n.endswith(".py") and not packaging.own_code(n)]
     assert "skill/server.py" not in names
     assert "skill/packaging.py" not in names
