@@ -287,7 +287,7 @@ def serve(
     """Run the web service until stopped (``python -m skill serve``).
 
     Granian runs ``workers`` processes (default ``default_workers()``), each serving the Flask app
-    from a few Python threads (a request waiting on DynamoDB or a SQLite lock does not hold up
+    from two Python threads (a request waiting on DynamoDB or a SQLite lock does not hold up
     the worker), with HTTP/1.1 keep-alive handled in Granian's Rust core and no access log (the
     service logs one line per request itself). It needs about 1 ms of CPU per request where
     gunicorn needed 1.7 to 1.9 (docs/architecture.md). Each worker builds its own app and diary
@@ -324,7 +324,10 @@ def serve(
             http=HTTPModes.http1,
             websockets=False,
             workers=count,
-            blocking_threads=4,  # every component a request touches is thread-safe
+            # Two threads: a request waiting on storage does not hold up its worker. Every component
+            # a request touches is thread-safe; four threads cost 10 to 20% more CPU per request
+            # on the two-core bench, for waits that two already overlap.
+            blocking_threads=2,
             log_access=False,
             respawn_failed_workers=True,
             # A stop signal that arrives while a worker is still starting can leave that worker
